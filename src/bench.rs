@@ -1,0 +1,278 @@
+//! The speed measurements behind the README's table, shared by the native and wasm runs.
+//!
+//! Three numbers, all taken in one run on one core:
+//!
+//! - GFLOP/s of our products at the MLP's real shapes, next to ndarray's `dot` on the same
+//!   operands (ndarray calls matrixmultiply, which has its own simd128 kernel on wasm);
+//! - the single-core f32x4 peak: `acc ← acc·x + y` on 8 to 16 independent accumulators, the
+//!   best of the sweep (each step is one multiply and one add per lane, so 8 flops per vector);
+//! - twin-training steps per second at several batch sizes, as a share of that peak.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::core::kernels::{self, Dims, Write};
+use crate::core::model::ModelConfig;
+use crate::core::twin::{LiveConfig, RunConfig, Twin};
+
+/// A monotonic clock in milliseconds: `performance.now()` in a browser, `Instant` natively.
+pub type Clock = fn() -> f64;
+
+/// Runs `work` repeatedly for at least `min_ms`, and returns milliseconds per call.
+pub fn time_per_call(clock: Clock, min_ms: f64, mut work: impl FnMut()) -> f64 {
+    work();
+    let mut calls = 1u64;
+    loop {
+        let start = clock();
+        for _ in 0..calls {
+            work();
+        }
+        let elapsed = clock() - start;
+        if elapsed >= min_ms {
+            return elapsed / calls as f64;
+        }
+        calls *= 2;
+    }
+}
+
+/// Which product a shape is measured with.
+#[derive(Clone, Copy, Debug)]
+pub enum Product {
+    /// `A·B`, the forward pass.
+    Plain,
+    /// `Aᵀ·B`, the weight gradient.
+    TransposeA,
+    /// `A·Bᵀ`, the input gradient.
+    TransposeB,
+}
+
+/// One row of the product table.
+#[derive(Clone, Debug)]
+pub struct ProductRow {
+    pub label: String,
+    pub dims: Dims,
+    pub ours_gflops: f64,
+    pub ndarray_gflops: f64,
+}
+
+/// The products one training step of `config` performs at `batch` rows.
+pub fn training_products(config: &ModelConfig, batch: usize) -> Vec<(String, Product, Dims)> {
+    let mut widths = vec![config.inputs];
+    widths.extend(&config.hidden);
+    widths.push(config.classes);
+
+    let mut out = Vec::new();
+    for (layer, pair) in widths.windows(2).enumerate() {
+        let (inputs, outputs) = (pair[0], pair[1]);
+        let name = format!("layer {} {inputs}→{outputs}", layer + 1);
+        out.push((format!("{name} X·W"), Product::Plain, Dims::new(batch, inputs, outputs)));
+        out.push((format!("{name} Xᵀ·dZ"), Product::TransposeA, Dims::new(inputs, batch, outputs)));
+        if layer > 0 {
+            let dims = Dims::new(batch, outputs, inputs);
+            out.push((format!("{name} dZ·Wᵀ"), Product::TransposeB, dims));
+        }
+    }
+    out
+}
+
+/// Times our kernel and ndarray's `dot` on the same operands.
+pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims) -> ProductRow {
+    let Dims { m, k, n } = dims;
+    let fill = |rows, cols, seed: usize| {
+        Array2::from_shape_fn((rows, cols), |(i, j)| ((i * 31 + j * 17 + seed) % 13) as f32 * 0.1)
+    };
+    // Operands in the layout each product reads.
+    let (a, b) = match product {
+        Product::Plain => (fill(m, k, 1), fill(k, n, 2)),
+        Product::TransposeA => (fill(k, m, 1), fill(k, n, 2)),
+        Product::TransposeB => (fill(m, k, 1), fill(n, k, 2)),
+    };
+    let mut c = Array2::<f32>::zeros((m, n));
+    let (a_s, b_s) = (a.as_slice().expect("standard"), b.as_slice().expect("standard"));
+
+    let ours = time_per_call(clock, 60.0, || {
+        let c = c.as_slice_mut().expect("standard");
+        match product {
+            Product::Plain => kernels::matmul(dims, a_s, b_s, c, Write::Overwrite),
+            Product::TransposeA => kernels::matmul_transpose_a(dims, a_s, b_s, c, Write::Overwrite),
+            Product::TransposeB => kernels::matmul_transpose_b(dims, a_s, b_s, c, Write::Overwrite),
+        }
+    });
+    let theirs = time_per_call(clock, 60.0, || {
+        let out = ndarray_product(product, a.view(), b.view());
+        std::hint::black_box(out);
+    });
+
+    let gflops = |ms: f64| dims.flops() / (ms * 1e6);
+    ProductRow { label, dims, ours_gflops: gflops(ours), ndarray_gflops: gflops(theirs) }
+}
+
+fn ndarray_product(product: Product, a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+    match product {
+        Product::Plain => a.dot(&b),
+        Product::TransposeA => a.t().dot(&b),
+        Product::TransposeB => a.dot(&b.t()),
+    }
+}
+
+/// The best f32x4 multiply-add rate over 8..=16 independent accumulators, in GFLOP/s, with
+/// the accumulator count that reached it.
+pub fn simd_peak(clock: Clock) -> (f64, usize) {
+    let mut best = (0.0, 0);
+    for (accumulators, gflops) in peak::sweep(clock) {
+        if gflops > best.0 {
+            best = (gflops, accumulators);
+        }
+    }
+    best
+}
+
+/// One row of the training table.
+#[derive(Clone, Debug)]
+pub struct TrainingRow {
+    pub batch: usize,
+    pub steps_per_second: f64,
+    pub gflops: f64,
+}
+
+/// Twin steps per second on the digits with the default model at `batch`.
+pub fn measure_training(clock: Clock, batch: usize) -> TrainingRow {
+    let live = LiveConfig { batch_size: batch, ..LiveConfig::default() };
+    let mut twin = Twin::new(RunConfig::default(), live).expect("the default run starts");
+    twin.step(20);
+    let ms = time_per_call(clock, 1500.0, || twin.step(10)) / 10.0;
+    let flops = twin.info_flops_per_example() * batch as f64;
+    TrainingRow { batch, steps_per_second: 1000.0 / ms, gflops: flops / (ms * 1e6) }
+}
+
+/// Runs every measurement and returns the report as lines of text (a Markdown table).
+pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
+    let config = ModelConfig {
+        inputs: 64,
+        hidden: ModelConfig::DEFAULT_HIDDEN.to_vec(),
+        classes: 10,
+        head: crate::core::model::Head::Free,
+    };
+    log(&format!("# {platform}, simd128 kernels: {}", kernels::SIMD128));
+
+    let (peak, accumulators) = simd_peak(clock);
+    log(&format!("peak f32x4 mul+add: {peak:.1} GFLOP/s ({accumulators} accumulators)"));
+    log("");
+    log("| product (batch 128) | m×k×n | ours GFLOP/s | ndarray GFLOP/s | ratio |");
+    log("|---|---|---|---|---|");
+    let mut ours_total = 0.0;
+    let mut theirs_total = 0.0;
+    let mut flops_total = 0.0;
+    for (label, product, dims) in training_products(&config, 128) {
+        let row = measure_product(clock, label, product, dims);
+        let Dims { m, k, n } = row.dims;
+        log(&format!(
+            "| {} | {m}×{k}×{n} | {:.1} | {:.1} | {:.2} |",
+            row.label,
+            row.ours_gflops,
+            row.ndarray_gflops,
+            row.ours_gflops / row.ndarray_gflops
+        ));
+        // Time-weighted totals: the whole step's products, as one training step runs them.
+        flops_total += dims.flops();
+        ours_total += dims.flops() / row.ours_gflops;
+        theirs_total += dims.flops() / row.ndarray_gflops;
+    }
+    log(&format!(
+        "| all products of one step | | {:.1} | {:.1} | {:.2} |",
+        flops_total / ours_total,
+        flops_total / theirs_total,
+        theirs_total / ours_total
+    ));
+    log("");
+    log("| batch | twin steps/s | GFLOP/s | share of peak |");
+    log("|---|---|---|---|");
+    for batch in [32, 64, 128, 256] {
+        let row = measure_training(clock, batch);
+        log(&format!(
+            "| {} | {:.0} | {:.1} | {:.0}% |",
+            row.batch,
+            row.steps_per_second,
+            row.gflops,
+            100.0 * row.gflops / peak
+        ));
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod peak {
+    use core::arch::wasm32::*;
+
+    use super::{time_per_call, Clock};
+
+    const ROUNDS: usize = 4096;
+
+    /// `acc ← acc·x + y` on `N` vectors, `ROUNDS` times; returns a value that depends on all.
+    #[inline(never)]
+    fn chains<const N: usize>(x: f32, y: f32) -> f32 {
+        let (x, y) = (f32x4_splat(x), f32x4_splat(y));
+        let mut acc = [f32x4_splat(1.0); N];
+        for _ in 0..ROUNDS {
+            for slot in acc.iter_mut() {
+                *slot = f32x4_add(f32x4_mul(*slot, x), y);
+            }
+        }
+        acc.iter().map(|v| f32x4_extract_lane::<0>(*v)).sum()
+    }
+
+    fn rate<const N: usize>(clock: Clock) -> f64 {
+        let x = std::hint::black_box(0.999);
+        let y = std::hint::black_box(0.001);
+        let ms = time_per_call(clock, 80.0, || {
+            std::hint::black_box(chains::<N>(x, y));
+        });
+        (ROUNDS * N * 8) as f64 / (ms * 1e6)
+    }
+
+    pub fn sweep(clock: Clock) -> Vec<(usize, f64)> {
+        vec![
+            (8, rate::<8>(clock)),
+            (9, rate::<9>(clock)),
+            (10, rate::<10>(clock)),
+            (11, rate::<11>(clock)),
+            (12, rate::<12>(clock)),
+            (13, rate::<13>(clock)),
+            (14, rate::<14>(clock)),
+            (15, rate::<15>(clock)),
+            (16, rate::<16>(clock)),
+        ]
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod peak {
+    use super::{time_per_call, Clock};
+
+    const ROUNDS: usize = 4096;
+
+    /// The host version uses four-lane arrays, which LLVM keeps in SSE registers.
+    #[inline(never)]
+    fn chains<const N: usize>(x: f32, y: f32) -> f32 {
+        let mut acc = [[1.0f32; 4]; N];
+        for _ in 0..ROUNDS {
+            for slot in acc.iter_mut() {
+                for lane in slot.iter_mut() {
+                    *lane = *lane * x + y;
+                }
+            }
+        }
+        acc.iter().map(|v| v[0]).sum()
+    }
+
+    fn rate<const N: usize>(clock: Clock) -> f64 {
+        let x = std::hint::black_box(0.999);
+        let y = std::hint::black_box(0.001);
+        let ms = time_per_call(clock, 80.0, || {
+            std::hint::black_box(chains::<N>(x, y));
+        });
+        (ROUNDS * N * 8) as f64 / (ms * 1e6)
+    }
+
+    pub fn sweep(clock: Clock) -> Vec<(usize, f64)> {
+        vec![(8, rate::<8>(clock)), (12, rate::<12>(clock)), (16, rate::<16>(clock))]
+    }
+}

@@ -1,0 +1,207 @@
+//! The `requestAnimationFrame` loop that glides between frames and draws the panels.
+//!
+//! [`use_raf_fn`] is a small animation-frame hook: its callback gets the time since the
+//! previous frame, it can be paused and resumed, and it stops when the component that
+//! started it unmounts. It runs outside the reactive graph on purpose: drawing reads the
+//! [`Stage`](super::stage::Stage) directly, so a frame costs no signal updates at all.
+//!
+//! [`use_stage_animation`] builds on it: each animation frame it measures the frame time,
+//! keeps canvases sized to their layout in device pixels, and redraws while a glide is in
+//! progress or something changed. The last [`FRAME_TIMES`] frame times are exposed to the
+//! performance script as `window.__frameTimes()`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use leptos::prelude::*;
+use leptos::reactive::send_wrapper_ext::SendOption;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::stage::SharedStage;
+
+/// How many animation-frame intervals `window.__frameTimes()` reports.
+pub const FRAME_TIMES: usize = 600;
+/// The global the performance script reads.
+const FRAME_TIMES_GLOBAL: &str = "__frameTimes";
+
+/// What the animation callback receives each frame.
+#[derive(Clone, Copy, Debug)]
+pub struct RafArgs {
+    /// Milliseconds since the previous frame; 0 on the first frame after a (re)start.
+    pub delta: f64,
+    /// The frame's `DOMHighResTimeStamp`, in ms.
+    pub timestamp: f64,
+}
+
+/// Pause and resume for a loop started by [`use_raf_fn`].
+#[derive(Clone)]
+pub struct RafControls {
+    state: Rc<RafState>,
+}
+
+struct RafState {
+    callback: RefCell<Box<dyn FnMut(RafArgs)>>,
+    /// The pending request, if the loop is running.
+    handle: Cell<Option<i32>>,
+    previous: Cell<Option<f64>>,
+    /// The frame closure; it holds only a `Weak` back to this state, so no cycle.
+    frame: RefCell<Option<Closure<dyn FnMut(f64)>>>,
+}
+
+impl RafControls {
+    /// Stops calling back until [`RafControls::resume`].
+    pub fn pause(&self) {
+        if let Some(handle) = self.state.handle.take() {
+            let _ = window().cancel_animation_frame(handle);
+        }
+        self.state.previous.set(None);
+    }
+
+    /// Starts calling back again (no-op if running).
+    pub fn resume(&self) {
+        if self.state.handle.get().is_none() {
+            request(&self.state);
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.state.handle.get().is_some()
+    }
+}
+
+fn request(state: &RafState) {
+    let frame = state.frame.borrow();
+    let Some(frame) = frame.as_ref() else { return };
+    match window().request_animation_frame(frame.as_ref().unchecked_ref()) {
+        Ok(handle) => state.handle.set(Some(handle)),
+        Err(error) => log::warn!("requestAnimationFrame failed: {error:?}"),
+    }
+}
+
+/// Calls `callback` every animation frame, starting now, until paused or until the current
+/// reactive owner is cleaned up (the component unmounts).
+pub fn use_raf_fn(callback: impl FnMut(RafArgs) + 'static) -> RafControls {
+    let state = Rc::new(RafState {
+        callback: RefCell::new(Box::new(callback)),
+        handle: Cell::new(None),
+        previous: Cell::new(None),
+        frame: RefCell::new(None),
+    });
+
+    let weak: Weak<RafState> = Rc::downgrade(&state);
+    let frame = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+        let Some(state) = weak.upgrade() else { return };
+        state.handle.set(None);
+        let delta = state.previous.replace(Some(timestamp)).map_or(0.0, |p| timestamp - p);
+        (state.callback.borrow_mut())(RafArgs { delta, timestamp });
+        // Ask for the next frame after the callback, so a slow frame is measured as slow;
+        // unless the callback paused the loop (which clears `previous`) or restarted it.
+        if state.previous.get().is_some() && state.handle.get().is_none() {
+            request(&state);
+        }
+    });
+    *state.frame.borrow_mut() = Some(frame);
+
+    let controls = RafControls { state };
+    controls.resume();
+
+    // Cleanup must be `Send`; the wasm page has one thread, and `SendOption` checks that.
+    let on_unmount = SendOption::new_local(Some(controls.clone()));
+    on_cleanup(move || {
+        if let Some(controls) = on_unmount.take() {
+            controls.pause();
+            controls.state.frame.borrow_mut().take();
+        }
+    });
+    controls
+}
+
+/// A ring of the latest frame intervals.
+#[derive(Default)]
+pub struct FrameTimes {
+    deltas: VecDeque<f64>,
+}
+
+impl FrameTimes {
+    pub fn push(&mut self, delta: f64) {
+        if self.deltas.len() == FRAME_TIMES {
+            self.deltas.pop_front();
+        }
+        self.deltas.push_back(delta);
+    }
+
+    fn to_array(&self) -> js_sys::Array {
+        self.deltas.iter().map(|&d| JsValue::from_f64(d)).collect()
+    }
+}
+
+/// Installs `window.__frameTimes()` for as long as the current owner lives.
+fn expose_frame_times(times: Rc<RefCell<FrameTimes>>) {
+    let getter = Closure::<dyn Fn() -> js_sys::Array>::new(move || times.borrow().to_array());
+    let key = JsValue::from_str(FRAME_TIMES_GLOBAL);
+    if let Err(error) = js_sys::Reflect::set(&window(), &key, getter.as_ref()) {
+        log::warn!("could not expose frame times: {error:?}");
+    }
+
+    let installed = SendOption::new_local(Some(getter));
+    on_cleanup(move || {
+        let _ = js_sys::Reflect::delete_property(&window(), &JsValue::from_str(FRAME_TIMES_GLOBAL));
+        drop(installed.take());
+    });
+}
+
+/// Draws `stage` every animation frame while there is something new to show, and calls
+/// `on_first_draw` once, after the first frame has been drawn.
+pub fn use_stage_animation(stage: SharedStage, on_first_draw: impl Fn() + 'static) -> RafControls {
+    let times = Rc::new(RefCell::new(FrameTimes::default()));
+    expose_frame_times(times.clone());
+    let performance = window().performance();
+
+    use_raf_fn(move |args| {
+        if args.delta > 0.0 {
+            times.borrow_mut().push(args.delta);
+        }
+        let Ok(mut stage) = stage.try_borrow_mut() else { return };
+        if !stage.drawing || stage.current().is_none() {
+            return;
+        }
+
+        let resized = fit_canvases(&stage.canvases);
+        let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
+        let t = stage.progress(now);
+        // Idle frames cost nothing: draw only while gliding, or once after any change.
+        if stage.drawn && !resized && t >= 1.0 {
+            return;
+        }
+        if stage.draw_all(t) {
+            stage.drawn = t >= 1.0;
+            if !stage.drawn_once {
+                stage.drawn_once = true;
+                on_first_draw();
+            }
+        }
+    })
+}
+
+/// Gives each canvas as many pixels as it has device pixels on screen; `true` if any changed.
+fn fit_canvases(canvases: &[super::stage::PanelCanvas]) -> bool {
+    let ratio = window().device_pixel_ratio().max(1.0);
+    let mut changed = false;
+    for canvas in canvases {
+        let element = &canvas.element;
+        let (css_width, css_height) = (element.client_width(), element.client_height());
+        if css_width == 0 || css_height == 0 {
+            continue;
+        }
+        let width = (css_width as f64 * ratio).round() as u32;
+        let height = (css_height as f64 * ratio).round() as u32;
+        if element.width() != width || element.height() != height {
+            element.set_width(width);
+            element.set_height(height);
+            changed = true;
+        }
+    }
+    changed
+}

@@ -1,0 +1,431 @@
+//! The root component: settings, the worker, the URL and the layout, wired together.
+//!
+//! Data flows one way. Controls edit the [`Settings`] signal; one effect turns each change
+//! into worker commands, copies the view settings to the [`Stage`], and schedules the URL
+//! rewrite. The worker's events go straight into the stage (for the canvases) and into a few
+//! text signals (for the step counter, pace and metrics), which therefore change only when a
+//! frame arrives, about ten times a second, never once per animation frame.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::callback::UnsyncCallback;
+use leptos::prelude::*;
+use leptos::reactive::send_wrapper_ext::SendOption;
+
+use super::animation::use_stage_animation;
+use super::controls::{Action, Controls};
+use super::scene::{ClusterMode, Split, ViewSettings};
+use super::sections::{Hover, PanelSection};
+use super::stage::{Panel, SharedStage, Stage};
+use super::url::{self, UrlWriter};
+use super::worker_bridge::{Incoming, WorkerBridge};
+use crate::core::loss::Smoothing;
+use crate::core::twin::Metrics;
+use crate::protocol::{Command, Event, Pace};
+use crate::settings::{Settings, SplitChoice, ViewChoice};
+
+/// Notices kept on screen at most; older worker problems scroll away.
+const MAX_NOTICES: usize = 8;
+
+/// The text the page prints about the latest frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Readout {
+    step: u64,
+    metrics: [Metrics; 2],
+    /// Each model's fitted temperature in the latest frame.
+    temperatures: [f32; 2],
+    pace: Pace,
+    playing: bool,
+}
+
+/// The page.
+#[component]
+pub fn App() -> impl IntoView {
+    let (initial, url_notices) = Settings::from_query(&url::current_query());
+    for notice in &url_notices {
+        log::info!("URL setting rejected: {}", notice.message);
+    }
+
+    let (settings, set_settings) = signal(initial.clone());
+    let (notices, set_notices) =
+        signal(url_notices.into_iter().map(|n| n.message).collect::<Vec<_>>());
+    let (hidden_notice, set_hidden_notice) = signal(None::<String>);
+    let (readout, set_readout) = signal(Readout::default());
+    let (class_names, set_class_names) = signal(Vec::<String>::new());
+    let (fitted, set_fitted) = signal(None::<[f32; 2]>);
+    let (ready, set_ready) = signal(false);
+    let hover = RwSignal::new(None::<Hover>);
+
+    let stage: SharedStage = Rc::new(RefCell::new(Stage {
+        view: view_settings(&initial, None),
+        drawing: initial.draw,
+        reduced_motion: prefers_reduced_motion(),
+        ..Stage::default()
+    }));
+    let report = move |text: String| {
+        set_notices.update(|list| {
+            if list.last() != Some(&text) {
+                list.push(text);
+            }
+            let excess = list.len().saturating_sub(MAX_NOTICES);
+            list.drain(..excess);
+        });
+    };
+
+    let handle_event = {
+        let stage = stage.clone();
+        move |incoming: Incoming| match incoming {
+            Ok(Event::Ready) => {}
+            Ok(Event::Started(info)) => {
+                set_class_names.set(info.class_names.clone());
+                stage.borrow_mut().start_run(*info);
+                hover.set(None);
+                set_fitted.set(None);
+            }
+            Ok(Event::Frame { snapshot, playing, pace }) => {
+                let [ce, ls] = &snapshot.models;
+                set_readout.set(Readout {
+                    step: snapshot.step,
+                    metrics: [ce.metrics, ls.metrics],
+                    temperatures: [ce.temperature.temperature, ls.temperature.temperature],
+                    pace,
+                    playing,
+                });
+                let now = window().performance().map_or(0.0, |p| p.now());
+                let mut stage = stage.borrow_mut();
+                stage.receive(*snapshot, now);
+                // With drawing off nothing is ever drawn, so a frame's arrival is "ready".
+                if !stage.drawing && !stage.drawn_once {
+                    stage.drawn_once = true;
+                    set_ready.set(true);
+                }
+            }
+            Ok(Event::Problem(text)) => report(text),
+            Err(text) => report(text),
+        }
+    };
+    let bridge = match WorkerBridge::start(handle_event) {
+        Ok(bridge) => Some(Rc::new(bridge)),
+        Err(text) => {
+            report(text);
+            None
+        }
+    };
+    let send = {
+        let bridge = bridge.clone();
+        move |command: Command| {
+            if let Some(bridge) = &bridge {
+                bridge.send(command);
+            }
+        }
+    };
+    // Dropping the bridge terminates the worker when the page unmounts.
+    let keep_bridge = SendOption::new_local(Some(bridge));
+    on_cleanup(move || drop(keep_bridge.take()));
+
+    // The one effect from settings to the world. It subscribes to `settings` only, and gets
+    // the previous value back, so each change is compared with the one before it.
+    let url_writer = UrlWriter::default();
+    let synced_stage = stage.clone();
+    let command = send.clone();
+    Effect::new(move |before: Option<Settings>| {
+        let now = settings.get();
+        match &before {
+            None => {
+                // First run: start the worker on the URL's settings.
+                command(Command::View(now.projection()));
+                command(Command::Speed(now.speed()));
+                command(Command::Reset { run: now.run_config(), live: now.live_config() });
+                if now.autoplay {
+                    command(Command::Play);
+                }
+                url::replace_query(&now);
+            }
+            Some(before) => {
+                let changes = now.changes(before);
+                if changes.projection {
+                    command(Command::View(now.projection()));
+                }
+                if changes.reset {
+                    command(Command::Reset { run: now.run_config(), live: now.live_config() });
+                } else if changes.live {
+                    command(Command::Live(now.live_config()));
+                }
+                if changes.speed {
+                    command(Command::Speed(now.speed()));
+                }
+                if now.split != before.split || now.view != before.view {
+                    hover.set(None);
+                }
+                url_writer.schedule(now.clone());
+            }
+        }
+
+        let mut stage = synced_stage.borrow_mut();
+        // A selection indexes the split on show, so a new split forgets it.
+        let same_split = before.as_ref().is_none_or(|b| b.split == now.split);
+        let selected = stage.view.selected.filter(|_| same_split);
+        let view = view_settings(&now, selected);
+        if stage.view != view || stage.drawing != now.draw {
+            stage.view = view;
+            stage.drawing = now.draw;
+            stage.drawn = false;
+        }
+        now
+    });
+
+    let acting_stage = stage.clone();
+    let on_action = UnsyncCallback::new(move |action: Action| match action {
+        Action::Play => send(Command::Play),
+        Action::Pause => send(Command::Pause),
+        Action::Step => send(Command::Step(1)),
+        Action::Reset => {
+            let now = settings.get_untracked();
+            send(Command::Reset { run: now.run_config(), live: now.live_config() });
+        }
+        Action::FitTemperature => {
+            let mut stage = acting_stage.borrow_mut();
+            let Some(snapshot) = stage.current() else { return };
+            let fit = [0, 1].map(|m| snapshot.models[m].temperature.temperature);
+            stage.fitted = Some(fit);
+            stage.drawn = false;
+            set_fitted.set(Some(fit));
+        }
+    });
+    // "Fit T" lasts until the evaluation slider moves; keep the stage in step with it.
+    let fitted_stage = stage.clone();
+    Effect::new(move |_| {
+        let fit = fitted.get();
+        let mut stage = fitted_stage.borrow_mut();
+        if stage.fitted != fit {
+            stage.fitted = fit;
+            stage.drawn = false;
+        }
+    });
+
+    let _animation = use_stage_animation(stage.clone(), move || set_ready.set(true));
+
+    let all_notices = move || {
+        let mut list = notices.get();
+        list.extend(hidden_notice.get());
+        list
+    };
+
+    view! {
+        <header class="intro">
+            <h1>"Label smoothing, live"</h1>
+            <p>
+                "Two identical networks train side by side on the same batches: one on hard \
+                 one-hot targets (cross-entropy), one on label-smoothed targets that give the \
+                 true class 1−α+α/K and every class α/K. Every panel compares the two, so each \
+                 difference you see is the loss's doing."
+            </p>
+        </header>
+        <ul class="notice" data-testid="notice" role="alert">
+            {move || all_notices().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+        </ul>
+        <main class="layout">
+            <Controls
+                settings=settings
+                set_settings=set_settings
+                on_action=on_action
+                class_names=class_names.into()
+                set_hidden_notice=set_hidden_notice
+                fitted=fitted.into()
+                set_fitted=set_fitted
+            />
+            <div class="board">
+                <Status readout=readout settings=settings />
+                <Panels settings=settings stage=stage hover=hover readout=readout />
+                <p class="about">
+                    "About the data: the digits are the UCI Optical Recognition of Handwritten \
+                     Digits data set (E. Alpaydin and C. Kaynak, 1998; CC BY 4.0), 8×8 images \
+                     with 17 grey levels. Blobs, spirals and rings are generated in your \
+                     browser from the seed."
+                </p>
+            </div>
+        </main>
+        <Show when=move || ready.get()>
+            <span data-testid="ready" hidden=true></span>
+        </Show>
+    }
+}
+
+/// The step counter, the pace and one line of metrics per model.
+#[component]
+fn Status(readout: ReadSignal<Readout>, settings: ReadSignal<Settings>) -> impl IntoView {
+    let line = move |model: usize| {
+        let r = readout.get();
+        let m = r.metrics[model];
+        format!(
+            "validation accuracy {:.1}% · NLL {:.3} · ECE {:.3} · mean ‖h‖ {:.2} · fitted T {:.2}",
+            m.validation_accuracy * 100.0,
+            m.validation_nll,
+            m.ece,
+            m.mean_feature_norm,
+            r.temperatures[model],
+        )
+    };
+    let smoothed = move || settings.with(|s| format!("LS (α = {:.2})", s.alpha));
+    view! {
+        <div class="status" aria-live="off">
+            <p class="counter">
+                "Step " <span data-testid="step">{move || readout.get().step.to_string()}</span>
+                " · "
+                <span data-testid="pace">
+                    {move || {
+                        let pace = readout.get().pace;
+                        format!("{:.0} steps/s · {:.2} GFLOP/s", pace.steps_per_second, pace.gflops)
+                    }}
+                </span>
+                " · "
+                <span>{move || if readout.get().playing { "training" } else { "paused" }}</span>
+            </p>
+            <p class="metrics" data-testid="metrics-ce">
+                <b>"CE "</b>
+                {move || line(0)}
+            </p>
+            <p class="metrics" data-testid="metrics-ls">
+                <b>{smoothed}" "</b>
+                {move || line(1)}
+            </p>
+        </div>
+    }
+}
+
+/// The grid of six panel sections.
+#[component]
+fn Panels(
+    settings: ReadSignal<Settings>,
+    stage: SharedStage,
+    hover: RwSignal<Option<Hover>>,
+    readout: ReadSignal<Readout>,
+) -> impl IntoView {
+    let model_names = Signal::derive(move || {
+        let alpha = settings.with(|s| s.alpha);
+        ["Cross-entropy (hard targets)".to_string(), format!("Label smoothing (α = {alpha:.2})")]
+    });
+    let classes = move || settings.with(|s| s.data.classes());
+
+    let curves = Signal::derive(move || {
+        let (alpha, form) = settings.with(|s| (s.alpha, s.form));
+        let k = classes();
+        let smoothing = Smoothing::new(alpha, form);
+        let ceiling = smoothing.ceiling(k);
+        match smoothing.optimal_gap(k) {
+            Some(gap) => format!(
+                "p_y against the logit gap Δ with the wrong classes level. Cross-entropy only \
+                 approaches zero loss as Δ → ∞, where its slope vanishes; label smoothing \
+                 bottoms out at the ceiling p_y = {ceiling:.3} (1−α+α/K in the paper's form) \
+                 when Δ* = {gap:.2} (α = {alpha:.2}, K = {k}). Dots are the live training \
+                 examples."
+            ),
+            None => "p_y against the logit gap Δ with the wrong classes level. With α = 0 both \
+                     models use hard targets, so neither loss has a finite minimum."
+                .to_string(),
+        }
+    });
+    let clusters = Signal::derive(move || {
+        let (view, [a, b, c]) = settings.with(|s| (s.view, s.classes));
+        match view {
+            ViewChoice::Plane => format!(
+                "Penultimate features of classes {a}, {b}, {c} on the plane through their \
+                 templates (Müller et al. 2019). Look for label smoothing pulling each class \
+                 into a tight cluster at a corner of a near-regular triangle, while \
+                 cross-entropy spreads classes along cones. Hover an example; click to pick it \
+                 for the sharpen panel."
+            ),
+            ViewChoice::Pca => "Top two principal components of the penultimate features of \
+                                all classes: a second view, not the classifier's own geometry."
+                .to_string(),
+        }
+    });
+    let norms = Signal::derive(move || {
+        let cosine = settings.with(|s| s.head == crate::settings::HeadChoice::Cosine);
+        if cosine {
+            "Feature norm ‖h‖ of the training examples. With the cosine head the logit scale \
+             is pinned at s, so smoothing cannot shrink the norm's effect; it can only move \
+             angles."
+                .to_string()
+        } else {
+            "Feature norm ‖h‖ of the training examples. Cross-entropy has no finite optimum \
+             and keeps growing ‖h‖; label smoothing stops at Δ*, so its norms stay smaller."
+                .to_string()
+        }
+    });
+    let sharpen = Signal::derive(move || {
+        let t = settings.with(|s| s.sharpen_t);
+        format!(
+            "Sharpen(p, T) = p^(1/T) / Σ p^(1/T), which equals softmax(z/T), at T = {t}. T < 1 \
+             sharpens (MixMatch uses 0.5, the opposite of smoothing), T > 1 flattens; entropy \
+             falls as 1/T grows. Click an example in Feature clusters to show it here."
+        )
+    });
+    let calibration = Signal::derive(move || {
+        let t = settings.with(|s| s.eval_t);
+        let [ece_ce, ece_ls] = readout.with(|r| [r.metrics[0].ece, r.metrics[1].ece]);
+        format!(
+            "Reliability diagram on validation data, 15 bins, at T = {t}: accuracy against \
+             confidence, with the diagonal as perfect calibration. ECE at T = 1 is {ece_ce:.3} \
+             for CE and {ece_ls:.3} for LS. Smoothing does not always help: small networks \
+             can become under-confident."
+        )
+    });
+    let training = Signal::derive(|| {
+        "Validation accuracy, NLL, ECE and mean ‖h‖ of both models against the step."
+            .to_string()
+    });
+
+    let sections = [
+        (Panel::Clusters, "Feature clusters", clusters),
+        (Panel::Curves, "Softmax probability curves", curves),
+        (Panel::Norms, "Feature norm", norms),
+        (Panel::Sharpen, "Sharpen and temperature", sharpen),
+        (Panel::Calibration, "Calibration", calibration),
+        (Panel::Training, "Training curves", training),
+    ];
+    let sections = sections
+        .into_iter()
+        .map(|(panel, title, caption)| {
+            view! {
+                <PanelSection
+                    panel=panel
+                    title=title
+                    caption=caption
+                    stage=stage.clone()
+                    model_names=model_names
+                    hover=hover
+                />
+            }
+        })
+        .collect_view();
+    view! { <div class="panels">{sections}</div> }
+}
+
+/// The view-only part of `settings`, as the panels read it.
+fn view_settings(settings: &Settings, selected: Option<usize>) -> ViewSettings {
+    ViewSettings {
+        classes: settings.classes,
+        split: match settings.split {
+            SplitChoice::Train => Split::Train,
+            SplitChoice::Validation => Split::Validation,
+        },
+        mode: match settings.view {
+            ViewChoice::Plane => ClusterMode::TemplatePlane,
+            ViewChoice::Pca => ClusterMode::Pca,
+        },
+        shared_scale: settings.shared,
+        sharpen_temperature: settings.sharpen_t,
+        evaluation_temperature: settings.eval_t,
+        selected,
+    }
+}
+
+fn prefers_reduced_motion() -> bool {
+    window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches())
+}

@@ -1,0 +1,503 @@
+//! Shared drawing helpers: the 2D context in device pixels, colours, scales, ticks and axes.
+//!
+//! Every panel draws straight onto a `CanvasRenderingContext2d`. Plotters' wasm text layout
+//! appends a `<span>` to the document for each label it measures, which forces a page layout
+//! per label; a dozen charts redrawn sixty times a second cannot afford that, so the few chart
+//! parts the panels need live here instead, with text placed by the canvas's own alignment.
+
+use std::borrow::Cow;
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Cross-entropy's colour, then label smoothing's, used by every panel.
+pub const MODEL_COLOURS: [&str; 2] = ["#2166ac", "#d6604d"];
+/// Short model names, in the same order.
+pub const MODEL_NAMES: [&str; 2] = ["cross-entropy", "label smoothing"];
+/// Text and axis lines.
+pub const INK: &str = "#1f2328";
+/// Secondary text and reference lines.
+pub const MUTED: &str = "#6e7781";
+/// Grid lines.
+pub const GRID: &str = "#eaeef2";
+/// The canvas background, painted so panels read the same on a light or dark page.
+pub const PAPER: &str = "#ffffff";
+
+/// Ten well-separated class colours; classes past ten get generated hues.
+const CLASS_COLOURS: [&str; 10] = [
+    "#3b75af", "#ef8636", "#519e3e", "#c53a32", "#8d69b8", "#84584e", "#d57dbe", "#7f7f7f",
+    "#bcbc45", "#58bbcc",
+];
+
+/// The colour of class `k`: ten fixed colours, then hues spaced by the golden angle so
+/// neighbouring class indices never look alike.
+pub fn class_colour(k: usize) -> Cow<'static, str> {
+    match CLASS_COLOURS.get(k) {
+        Some(colour) => Cow::Borrowed(colour),
+        None => {
+            let hue = (k as f64 * 137.508) % 360.0;
+            let lightness = if k % 2 == 0 { 38 } else { 55 };
+            Cow::Owned(format!("hsl({hue:.0},62%,{lightness}%)"))
+        }
+    }
+}
+
+/// A rectangle in device pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Self {
+        Self {
+            x,
+            y,
+            w: w.max(1.0),
+            h: h.max(1.0),
+        }
+    }
+
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+
+    /// The rectangle shrunk by the given margins (left, top, right, bottom).
+    pub fn inset(&self, left: f64, top: f64, right: f64, bottom: f64) -> Rect {
+        Rect::new(
+            self.x + left,
+            self.y + top,
+            self.w - left - right,
+            self.h - top - bottom,
+        )
+    }
+
+    /// The horizontal band from fraction `from` to fraction `to` of the height.
+    pub fn rows(&self, from: f64, to: f64) -> Rect {
+        Rect::new(self.x, self.y + self.h * from, self.w, self.h * (to - from))
+    }
+
+    /// The vertical band from fraction `from` to fraction `to` of the width.
+    pub fn columns(&self, from: f64, to: f64) -> Rect {
+        Rect::new(self.x + self.w * from, self.y, self.w * (to - from), self.h)
+    }
+}
+
+/// A canvas's 2D context, cleared and ready, with its size in device pixels and the device
+/// pixel ratio used to size text and lines.
+pub struct Surface {
+    pub ctx: CanvasRenderingContext2d,
+    pub width: f64,
+    pub height: f64,
+    /// Device pixels per CSS pixel.
+    pub dpr: f64,
+}
+
+impl Surface {
+    /// Takes the canvas's context and paints the background; `None` if the canvas has no 2D
+    /// context or no area.
+    pub fn begin(canvas: &HtmlCanvasElement) -> Option<Surface> {
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        let (width, height) = (canvas.width() as f64, canvas.height() as f64);
+        if width < 1.0 || height < 1.0 {
+            return None;
+        }
+        let surface = Surface {
+            ctx,
+            width,
+            height,
+            dpr: device_pixel_ratio(),
+        };
+        let ctx = &surface.ctx;
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.set_global_alpha(1.0);
+        surface.solid();
+        ctx.set_fill_style_str(PAPER);
+        ctx.fill_rect(0.0, 0.0, width, height);
+        surface.font(11.0);
+        Some(surface)
+    }
+
+    /// The whole canvas.
+    pub fn bounds(&self) -> Rect {
+        Rect::new(0.0, 0.0, self.width, self.height)
+    }
+
+    /// CSS pixels to device pixels.
+    pub fn px(&self, css: f64) -> f64 {
+        css * self.dpr
+    }
+
+    /// Sets the font to `css` CSS pixels of the system sans-serif.
+    pub fn font(&self, css: f64) {
+        self.ctx
+            .set_font(&format!("{:.1}px system-ui, sans-serif", self.px(css)));
+    }
+
+    /// Writes `text` at (x, y) with the given alignment (`left|center|right`) and baseline
+    /// (`top|middle|bottom|alphabetic`).
+    pub fn text(&self, text: &str, x: f64, y: f64, align: &str, baseline: &str, colour: &str) {
+        self.ctx.set_text_align(align);
+        self.ctx.set_text_baseline(baseline);
+        self.ctx.set_fill_style_str(colour);
+        let _ = self.ctx.fill_text(text, x, y);
+    }
+
+    /// A short message in the middle of the canvas, for when there is nothing to draw yet.
+    pub fn message(&self, text: &str) {
+        self.font(12.0);
+        self.text(
+            text,
+            self.width / 2.0,
+            self.height / 2.0,
+            "center",
+            "middle",
+            MUTED,
+        );
+    }
+
+    /// Sets a dash pattern given in CSS pixels.
+    pub fn dashed(&self, on: f64, off: f64) {
+        let pattern = js_sys::Array::of2(&JsValue::from(self.px(on)), &self.px(off).into());
+        let _ = self.ctx.set_line_dash(&pattern);
+    }
+
+    /// Back to solid lines.
+    pub fn solid(&self) {
+        let _ = self.ctx.set_line_dash(&js_sys::Array::new());
+    }
+
+    /// Sets the stroke colour and a width in CSS pixels.
+    pub fn pen(&self, colour: &str, css_width: f64) {
+        self.ctx.set_stroke_style_str(colour);
+        self.ctx.set_line_width(self.px(css_width));
+    }
+
+    /// A straight line in device pixels with the current pen.
+    pub fn segment(&self, x0: f64, y0: f64, x1: f64, y1: f64) {
+        self.ctx.begin_path();
+        self.ctx.move_to(x0, y0);
+        self.ctx.line_to(x1, y1);
+        self.ctx.stroke();
+    }
+
+    /// Fills a rectangle given by two corners, in either order.
+    pub fn fill_between(&self, x0: f64, y0: f64, x1: f64, y1: f64, colour: &str) {
+        self.ctx.set_fill_style_str(colour);
+        self.ctx
+            .fill_rect(x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
+    }
+
+    /// Restricts drawing to `area` until the matching [`Surface::unclip`].
+    pub fn clip(&self, area: Rect) {
+        self.ctx.save();
+        self.ctx.begin_path();
+        self.ctx.rect(area.x, area.y, area.w, area.h);
+        self.ctx.clip();
+    }
+
+    pub fn unclip(&self) {
+        self.ctx.restore();
+    }
+}
+
+/// `window.devicePixelRatio`, or 1 when there is no window or it is not a usable number.
+pub fn device_pixel_ratio() -> f64 {
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    if dpr.is_finite() && dpr > 0.0 {
+        dpr
+    } else {
+        1.0
+    }
+}
+
+/// A map from a data interval onto a pixel interval, linear or logarithmic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    pub lo: f64,
+    pub hi: f64,
+    from: f64,
+    to: f64,
+    log: bool,
+}
+
+impl Scale {
+    /// A linear scale; an empty or non-finite domain is widened to something drawable.
+    pub fn linear(lo: f64, hi: f64, from: f64, to: f64) -> Self {
+        let (lo, hi) = sane_domain(lo, hi);
+        Self {
+            lo,
+            hi,
+            from,
+            to,
+            log: false,
+        }
+    }
+
+    /// A logarithmic scale over a positive domain.
+    pub fn log(lo: f64, hi: f64, from: f64, to: f64) -> Self {
+        let lo = if lo.is_finite() && lo > 0.0 { lo } else { 1e-3 };
+        let hi = if hi.is_finite() && hi > lo {
+            hi
+        } else {
+            lo * 10.0
+        };
+        Self {
+            lo,
+            hi,
+            from,
+            to,
+            log: true,
+        }
+    }
+
+    fn unit(&self, v: f64) -> f64 {
+        if self.log {
+            (v.max(f64::MIN_POSITIVE).ln() - self.lo.ln()) / (self.hi.ln() - self.lo.ln())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        }
+    }
+
+    /// The pixel position of data value `v`.
+    pub fn map(&self, v: f64) -> f64 {
+        self.from + self.unit(v) * (self.to - self.from)
+    }
+
+    /// The data value at pixel `p`.
+    pub fn invert(&self, p: f64) -> f64 {
+        let u = (p - self.from) / (self.to - self.from);
+        if self.log {
+            (self.lo.ln() + u * (self.hi.ln() - self.lo.ln())).exp()
+        } else {
+            self.lo + u * (self.hi - self.lo)
+        }
+    }
+
+    /// Calls `f` with about `count` round tick values inside the domain.
+    pub fn ticks(&self, count: usize, mut f: impl FnMut(f64, &str)) {
+        if self.log {
+            let mut decade = 10f64.powf(self.lo.log10().floor());
+            while decade <= self.hi * 1.0001 {
+                for m in [1.0, 2.0, 5.0] {
+                    let v = decade * m;
+                    if v >= self.lo * 0.9999 && v <= self.hi * 1.0001 {
+                        f(v, &format_value(v, v));
+                    }
+                }
+                decade *= 10.0;
+            }
+            return;
+        }
+        let step = nice_step(self.hi - self.lo, count.max(1));
+        let first = (self.lo / step).ceil() as i64;
+        let last = (self.hi / step + 1e-9).floor() as i64;
+        for i in first..=last.min(first + 50) {
+            let v = i as f64 * step;
+            f(v, &format_value(v, step));
+        }
+    }
+}
+
+fn sane_domain(lo: f64, hi: f64) -> (f64, f64) {
+    match (lo.is_finite(), hi.is_finite()) {
+        (true, true) if hi > lo => (lo, hi),
+        (true, true) => (lo - 0.5, lo + 0.5),
+        (true, false) => (lo, lo + 1.0),
+        (false, true) => (hi - 1.0, hi),
+        (false, false) => (0.0, 1.0),
+    }
+}
+
+/// A round step (1, 2 or 5 times a power of ten) that cuts `span` into about `count` parts.
+pub fn nice_step(span: f64, count: usize) -> f64 {
+    let raw = span.abs().max(1e-12) / count as f64;
+    let power = 10f64.powf(raw.log10().floor());
+    let mantissa = raw / power;
+    let nice = if mantissa < 1.5 {
+        1.0
+    } else if mantissa < 3.5 {
+        2.0
+    } else if mantissa < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+/// `v` with as many decimals as a tick spacing of `step` needs.
+pub fn format_value(v: f64, step: f64) -> String {
+    let decimals = (-step.abs().max(1e-9).log10().floor()).clamp(0.0, 6.0) as usize;
+    let v = if v.abs() < step.abs() * 1e-6 { 0.0 } else { v };
+    format!("{v:.decimals$}")
+}
+
+/// A chart area with its two scales.
+#[derive(Clone, Copy, Debug)]
+pub struct Plot {
+    pub area: Rect,
+    pub x: Scale,
+    pub y: Scale,
+    /// Whether [`Plot::axes`] labels the x ticks; off for charts stacked over one x axis.
+    pub x_labels: bool,
+}
+
+impl Plot {
+    /// A linear chart of `x` × `y` over `area`.
+    pub fn new(area: Rect, x: (f64, f64), y: (f64, f64)) -> Self {
+        Self {
+            area,
+            x: Scale::linear(x.0, x.1, area.x, area.right()),
+            y: Scale::linear(y.0, y.1, area.bottom(), area.y),
+            x_labels: true,
+        }
+    }
+
+    /// The same chart without x tick labels.
+    pub fn without_x_labels(mut self) -> Self {
+        self.x_labels = false;
+        self
+    }
+
+    /// The same chart with a logarithmic x axis.
+    pub fn log_x(mut self) -> Self {
+        self.x = Scale::log(self.x.lo, self.x.hi, self.area.x, self.area.right());
+        self
+    }
+
+    /// Device-pixel position of the data point (x, y).
+    pub fn at(&self, x: f64, y: f64) -> (f64, f64) {
+        (self.x.map(x), self.y.map(y))
+    }
+
+    /// Grid, frame, tick labels and axis titles.
+    pub fn axes(&self, s: &Surface, x_title: &str, y_title: &str) {
+        let a = self.area;
+        let ticks_x = ((a.w / s.px(70.0)) as usize).clamp(2, 8);
+        let ticks_y = ((a.h / s.px(28.0)) as usize).clamp(2, 6);
+        s.font(10.0);
+
+        s.pen(GRID, 1.0);
+        self.x.ticks(ticks_x, |v, label| {
+            let px = self.x.map(v);
+            s.segment(px, a.y, px, a.bottom());
+            if self.x_labels {
+                s.text(label, px, a.bottom() + s.px(3.0), "center", "top", MUTED);
+            }
+        });
+        self.y.ticks(ticks_y, |v, label| {
+            let py = self.y.map(v);
+            s.segment(a.x, py, a.right(), py);
+            s.text(label, a.x - s.px(4.0), py, "right", "middle", MUTED);
+        });
+
+        s.pen(MUTED, 1.0);
+        s.ctx.stroke_rect(a.x, a.y, a.w, a.h);
+        if !x_title.is_empty() {
+            s.text(
+                x_title,
+                a.right(),
+                a.bottom() + s.px(15.0),
+                "right",
+                "top",
+                MUTED,
+            );
+        }
+        if !y_title.is_empty() {
+            s.text(
+                y_title,
+                a.x + s.px(4.0),
+                a.y + s.px(3.0),
+                "left",
+                "top",
+                MUTED,
+            );
+        }
+    }
+
+    /// Strokes the points as one polyline with the current pen, clipped to the area, skipping
+    /// non-finite points (the line restarts after them).
+    pub fn polyline(&self, s: &Surface, points: impl IntoIterator<Item = (f64, f64)>) {
+        s.clip(self.area);
+        s.ctx.begin_path();
+        let mut pen_down = false;
+        for (x, y) in points {
+            if !(x.is_finite() && y.is_finite()) {
+                pen_down = false;
+                continue;
+            }
+            let (px, py) = self.at(x, y);
+            // Keep far-off values finite so the canvas does not drop the whole path.
+            let py = py.clamp(self.area.y - self.area.h, self.area.bottom() + self.area.h);
+            if pen_down {
+                s.ctx.line_to(px, py);
+            } else {
+                s.ctx.move_to(px, py);
+                pen_down = true;
+            }
+        }
+        s.ctx.stroke();
+        s.unclip();
+    }
+
+    /// A horizontal reference line at data value `y`, with the current pen.
+    pub fn hline(&self, s: &Surface, y: f64) {
+        let py = self.y.map(y);
+        if py >= self.area.y - 0.5 && py <= self.area.bottom() + 0.5 {
+            s.segment(self.area.x, py, self.area.right(), py);
+        }
+    }
+
+    /// A vertical reference line at data value `x`, with the current pen.
+    pub fn vline(&self, s: &Surface, x: f64) {
+        let px = self.x.map(x);
+        if px >= self.area.x - 0.5 && px <= self.area.right() + 0.5 {
+            s.segment(px, self.area.y, px, self.area.bottom());
+        }
+    }
+}
+
+/// The smallest and largest finite values, or `None` when there are none.
+pub fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// The name of class `k`, or its index when the run has no name for it.
+pub fn class_name(names: &[String], k: usize) -> Cow<'_, str> {
+    match names.get(k) {
+        Some(name) if !name.is_empty() => Cow::Borrowed(name.as_str()),
+        _ => Cow::Owned(k.to_string()),
+    }
+}
+
+/// A short legend: a colour swatch and a name per entry, laid out in one row from (x, y).
+pub fn legend(s: &Surface, x: f64, y: f64, entries: &[(&str, &str)]) {
+    s.font(10.0);
+    let mut cursor = x;
+    for (colour, name) in entries {
+        s.fill_between(
+            cursor,
+            y - s.px(4.0),
+            cursor + s.px(12.0),
+            y + s.px(4.0),
+            colour,
+        );
+        s.text(name, cursor + s.px(16.0), y, "left", "middle", INK);
+        let width = s.ctx.measure_text(name).map_or(s.px(60.0), |m| m.width());
+        cursor += s.px(28.0) + width;
+    }
+}
