@@ -64,8 +64,16 @@ pub fn training_products(config: &ModelConfig, batch: usize) -> Vec<(String, Pro
     for (layer, pair) in widths.windows(2).enumerate() {
         let (inputs, outputs) = (pair[0], pair[1]);
         let name = format!("layer {} {inputs}→{outputs}", layer + 1);
-        out.push((format!("{name} X·W"), Product::Plain, Dims::new(batch, inputs, outputs)));
-        out.push((format!("{name} Xᵀ·dZ"), Product::TransposeA, Dims::new(inputs, batch, outputs)));
+        out.push((
+            format!("{name} X·W"),
+            Product::Plain,
+            Dims::new(batch, inputs, outputs),
+        ));
+        out.push((
+            format!("{name} Xᵀ·dZ"),
+            Product::TransposeA,
+            Dims::new(inputs, batch, outputs),
+        ));
         if layer > 0 {
             let dims = Dims::new(batch, outputs, inputs);
             out.push((format!("{name} dZ·Wᵀ"), Product::TransposeB, dims));
@@ -78,7 +86,9 @@ pub fn training_products(config: &ModelConfig, batch: usize) -> Vec<(String, Pro
 pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims) -> ProductRow {
     let Dims { m, k, n } = dims;
     let fill = |rows, cols, seed: usize| {
-        Array2::from_shape_fn((rows, cols), |(i, j)| ((i * 31 + j * 17 + seed) % 13) as f32 * 0.1)
+        Array2::from_shape_fn((rows, cols), |(i, j)| {
+            ((i * 31 + j * 17 + seed) % 13) as f32 * 0.1
+        })
     };
     // Operands in the layout each product reads.
     let (a, b) = match product {
@@ -87,7 +97,10 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
         Product::TransposeB => (fill(m, k, 1), fill(n, k, 2)),
     };
     let mut c = Array2::<f32>::zeros((m, n));
-    let (a_s, b_s) = (a.as_slice().expect("standard"), b.as_slice().expect("standard"));
+    let (a_s, b_s) = (
+        a.as_slice().expect("standard"),
+        b.as_slice().expect("standard"),
+    );
 
     let ours = time_per_call(clock, 60.0, || {
         let c = c.as_slice_mut().expect("standard");
@@ -103,7 +116,12 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
     });
 
     let gflops = |ms: f64| dims.flops() / (ms * 1e6);
-    ProductRow { label, dims, ours_gflops: gflops(ours), ndarray_gflops: gflops(theirs) }
+    ProductRow {
+        label,
+        dims,
+        ours_gflops: gflops(ours),
+        ndarray_gflops: gflops(theirs),
+    }
 }
 
 fn ndarray_product(product: Product, a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
@@ -136,12 +154,19 @@ pub struct TrainingRow {
 
 /// Twin steps per second on the digits with the default model at `batch`.
 pub fn measure_training(clock: Clock, batch: usize) -> TrainingRow {
-    let live = LiveConfig { batch_size: batch, ..LiveConfig::default() };
+    let live = LiveConfig {
+        batch_size: batch,
+        ..LiveConfig::default()
+    };
     let mut twin = Twin::new(RunConfig::default(), live).expect("the default run starts");
     twin.step(20);
     let ms = time_per_call(clock, 1500.0, || twin.step(10)) / 10.0;
     let flops = twin.info_flops_per_example() * batch as f64;
-    TrainingRow { batch, steps_per_second: 1000.0 / ms, gflops: flops / (ms * 1e6) }
+    TrainingRow {
+        batch,
+        steps_per_second: 1000.0 / ms,
+        gflops: flops / (ms * 1e6),
+    }
 }
 
 /// Runs every measurement and returns the report as lines of text (a Markdown table).
@@ -152,10 +177,15 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
         classes: 10,
         head: crate::core::model::Head::Free,
     };
-    log(&format!("# {platform}, simd128 kernels: {}", kernels::SIMD128));
+    log(&format!(
+        "# {platform}, simd128 kernels: {}",
+        kernels::SIMD128
+    ));
 
     let (peak, accumulators) = simd_peak(clock);
-    log(&format!("peak f32x4 mul+add: {peak:.1} GFLOP/s ({accumulators} accumulators)"));
+    log(&format!(
+        "peak f32x4 mul+add: {peak:.1} GFLOP/s ({accumulators} accumulators)"
+    ));
     log("");
     log("| product (batch 128) | m×k×n | ours GFLOP/s | ndarray GFLOP/s | ratio |");
     log("|---|---|---|---|---|");
@@ -220,9 +250,10 @@ mod peak {
     }
 
     fn rate<const N: usize>(clock: Clock) -> f64 {
-        let x = std::hint::black_box(0.999);
-        let y = std::hint::black_box(0.001);
+        // The inputs go through black_box on every call: `chains` is pure, and LLVM would
+        // otherwise hoist it out of the timing loop and time nothing.
         let ms = time_per_call(clock, 80.0, || {
+            let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
             std::hint::black_box(chains::<N>(x, y));
         });
         (ROUNDS * N * 8) as f64 / (ms * 1e6)
@@ -264,15 +295,20 @@ mod peak {
     }
 
     fn rate<const N: usize>(clock: Clock) -> f64 {
-        let x = std::hint::black_box(0.999);
-        let y = std::hint::black_box(0.001);
+        // The inputs go through black_box on every call: `chains` is pure, and LLVM would
+        // otherwise hoist it out of the timing loop and time nothing.
         let ms = time_per_call(clock, 80.0, || {
+            let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
             std::hint::black_box(chains::<N>(x, y));
         });
         (ROUNDS * N * 8) as f64 / (ms * 1e6)
     }
 
     pub fn sweep(clock: Clock) -> Vec<(usize, f64)> {
-        vec![(8, rate::<8>(clock)), (12, rate::<12>(clock)), (16, rate::<16>(clock))]
+        vec![
+            (8, rate::<8>(clock)),
+            (12, rate::<12>(clock)),
+            (16, rate::<16>(clock)),
+        ]
     }
 }

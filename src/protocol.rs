@@ -9,25 +9,23 @@ use serde::{Deserialize, Serialize};
 use crate::core::twin::{LiveConfig, Projection, RunConfig, RunInfo, Snapshot};
 
 /// How fast the worker trains while playing.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub enum Speed {
     /// A fixed pace, for slow motion. Values are clamped to `0.25..=2000`.
     StepsPerSecond(f32),
     /// As many steps as fit, while still answering commands and sending ~10 frames a second.
+    #[default]
     Fastest,
-}
-
-impl Default for Speed {
-    fn default() -> Self {
-        Speed::Fastest
-    }
 }
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     /// Start over: new data, widths, head or seed. Both models restart from the seed.
-    Reset { run: RunConfig, live: LiveConfig },
+    Reset {
+        run: RunConfig,
+        live: LiveConfig,
+    },
     /// Smoothing, optimiser, learning rate, weight decay or batch size: applied live.
     Live(LiveConfig),
     Play,
@@ -60,7 +58,11 @@ pub enum Event {
     /// A run started; the frames that follow belong to it.
     Started(Box<RunInfo>),
     /// One frame of both models.
-    Frame { snapshot: Box<Snapshot>, playing: bool, pace: Pace },
+    Frame {
+        snapshot: Box<Snapshot>,
+        playing: bool,
+        pace: Pace,
+    },
     /// Something the user should read: a rejected setting, a diverged run.
     Problem(String),
 }
@@ -74,8 +76,17 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     postcard::to_allocvec(message).expect("protocol types always serialise")
 }
 
+/// Reads one whole message; bytes left over after it mean the message is not what it seems.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    postcard::from_bytes(bytes).map_err(|e| DecodeError(e.to_string()))
+    let (message, rest) =
+        postcard::take_from_bytes(bytes).map_err(|e| DecodeError(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(DecodeError(format!(
+            "{} unexpected bytes after the message",
+            rest.len()
+        )));
+    }
+    Ok(message)
 }
 
 #[cfg(test)]
@@ -86,7 +97,10 @@ mod tests {
     #[test]
     fn every_command_survives_the_wire() {
         let commands = [
-            Command::Reset { run: RunConfig::default(), live: LiveConfig::default() },
+            Command::Reset {
+                run: RunConfig::default(),
+                live: LiveConfig::default(),
+            },
             Command::Live(LiveConfig::default()),
             Command::Play,
             Command::Pause,
@@ -105,14 +119,25 @@ mod tests {
 
     #[test]
     fn a_frame_survives_the_wire() {
-        let mut snapshot = Snapshot { step: 42, epoch: 3.5, ..Snapshot::default() };
+        let mut snapshot = Snapshot {
+            step: 42,
+            epoch: 3.5,
+            ..Snapshot::default()
+        };
         snapshot.models[1] = ModelFrame {
-            metrics: Metrics { ece: 0.05, ..Metrics::default() },
+            metrics: Metrics {
+                ece: 0.05,
+                ..Metrics::default()
+            },
             train_points: vec![[1.0, -2.0]; 3],
             validation_logits: vec![0.25; 20],
             ..ModelFrame::default()
         };
-        let event = Event::Frame { snapshot: Box::new(snapshot), playing: true, pace: Pace::default() };
+        let event = Event::Frame {
+            snapshot: Box::new(snapshot),
+            playing: true,
+            pace: Pace::default(),
+        };
         let back: Event = decode(&encode(&event)).expect("round trip");
         assert_eq!(back, event);
     }
@@ -120,10 +145,16 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         for bytes in [&[][..], &[0xff; 9][..], &[7, 1, 2, 3][..]] {
-            assert!(decode::<Command>(bytes).is_err(), "{bytes:?} decoded as a command");
+            assert!(
+                decode::<Command>(bytes).is_err(),
+                "{bytes:?} decoded as a command"
+            );
         }
         // A truncated valid message must fail too.
-        let full = encode(&Command::Reset { run: RunConfig::default(), live: LiveConfig::default() });
+        let full = encode(&Command::Reset {
+            run: RunConfig::default(),
+            live: LiveConfig::default(),
+        });
         assert!(decode::<Command>(&full[..full.len() / 2]).is_err());
     }
 }

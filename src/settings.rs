@@ -50,7 +50,10 @@ pub trait Choice: Copy + PartialEq + 'static {
     }
 
     fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|choice| choice.name() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|choice| choice.name() == name)
     }
 }
 
@@ -374,7 +377,10 @@ pub struct Notice {
 
 impl Notice {
     fn new(key: &str, message: String) -> Self {
-        Self { key: key.to_string(), message: format!("{key}: {message}") }
+        Self {
+            key: key.to_string(),
+            message: format!("{key}: {message}"),
+        }
     }
 }
 
@@ -550,7 +556,9 @@ impl Settings {
     /// The projection the worker computes frames in.
     pub fn projection(&self) -> Projection {
         match self.view {
-            ViewChoice::Plane => Projection::TemplatePlane { classes: self.classes },
+            ViewChoice::Plane => Projection::TemplatePlane {
+                classes: self.classes,
+            },
             ViewChoice::Pca => Projection::Pca,
         }
     }
@@ -576,7 +584,11 @@ impl Settings {
 }
 
 fn join(values: &[usize]) -> String {
-    values.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+    values
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The query's values, and the notices produced while reading them.
@@ -593,11 +605,14 @@ impl Reader {
     }
 
     fn reject<T: Display>(&mut self, key: &str, problem: String, used: T) {
-        self.notices.push(Notice::new(key, format!("{problem}; using {used}")));
+        self.notices
+            .push(Notice::new(key, format!("{problem}; using {used}")));
     }
 
     fn choice<T: Choice>(&mut self, key: &str, default: T) -> T {
-        let Some(raw) = self.raw(key) else { return default };
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
         if let Some(choice) = T::from_name(raw.trim()) {
             return choice;
         }
@@ -608,7 +623,9 @@ impl Reader {
     }
 
     fn parsed<T: FromStr + Display + Copy>(&mut self, key: &str, default: T, what: &str) -> T {
-        let Some(raw) = self.raw(key) else { return default };
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
         match raw.trim().parse() {
             Ok(value) => value,
             Err(_) => {
@@ -620,7 +637,9 @@ impl Reader {
     }
 
     fn number(&mut self, key: &str, default: f32, range: RangeInclusive<f32>) -> f32 {
-        let Some(raw) = self.raw(key) else { return default };
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
         let value = match raw.trim().parse::<f32>() {
             Ok(value) if value.is_finite() => value,
             _ => {
@@ -639,7 +658,9 @@ impl Reader {
     }
 
     fn flag(&mut self, key: &str, default: bool) -> bool {
-        let Some(raw) = self.raw(key) else { return default };
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
         match raw.trim() {
             "1" | "true" | "on" | "yes" => true,
             "0" | "false" | "off" | "no" => false,
@@ -652,7 +673,9 @@ impl Reader {
     }
 
     fn batch(&mut self, key: &str, default: usize) -> usize {
-        let Some(raw) = self.raw(key) else { return default };
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
         let Ok(value) = raw.trim().parse::<usize>() else {
             let problem = format!("{raw:?} is not a whole number");
             self.reject(key, problem, default);
@@ -673,9 +696,13 @@ impl Reader {
     }
 
     fn hidden(&mut self, key: &str, default: &[usize]) -> Vec<usize> {
-        let Some(raw) = self.raw(key) else { return default.to_vec() };
-        let widths: Result<Vec<usize>, _> =
-            raw.split(',').map(|width| width.trim().parse::<usize>()).collect();
+        let Some(raw) = self.raw(key) else {
+            return default.to_vec();
+        };
+        let widths: Result<Vec<usize>, _> = raw
+            .split(',')
+            .map(|width| width.trim().parse::<usize>())
+            .collect();
         let Ok(mut widths) = widths else {
             let problem = format!("{raw:?} is not a comma-separated list of widths");
             self.reject(key, problem, join(default));
@@ -690,27 +717,39 @@ impl Reader {
         }
         debug_assert!(widths.len() >= first, "split always yields one piece");
 
-        let clamped: Vec<usize> =
-            widths.iter().map(|&w| w.clamp(*WIDTH.start(), *WIDTH.end())).collect();
+        let clamped: Vec<usize> = widths
+            .iter()
+            .map(|&w| w.clamp(*WIDTH.start(), *WIDTH.end()))
+            .collect();
         if clamped != widths {
-            let problem =
-                format!("{raw:?} has widths outside {} to {}", WIDTH.start(), WIDTH.end());
+            let problem = format!(
+                "{raw:?} has widths outside {} to {}",
+                WIDTH.start(),
+                WIDTH.end()
+            );
             self.reject(key, problem, join(&clamped));
         }
         clamped
     }
 
     fn classes(&mut self, key: &str, default: [usize; 3], count: usize) -> [usize; 3] {
-        let Some(raw) = self.raw(key) else { return default };
-        let parsed: Result<Vec<usize>, _> =
-            raw.split(',').map(|class| class.trim().parse::<usize>()).collect();
+        let Some(raw) = self.raw(key) else {
+            return default;
+        };
+        let parsed: Result<Vec<usize>, _> = raw
+            .split(',')
+            .map(|class| class.trim().parse::<usize>())
+            .collect();
         if let Ok(&[a, b, c]) = parsed.as_deref() {
             if a != b && b != c && a != c && a.max(b).max(c) < count {
                 return [a, b, c];
             }
         }
 
-        let problem = format!("{raw:?} is not three different classes from 0 to {}", count - 1);
+        let problem = format!(
+            "{raw:?} is not three different classes from 0 to {}",
+            count - 1
+        );
         self.reject(key, problem, join(&default));
         default
     }
@@ -777,7 +816,10 @@ mod tests {
              &shared=1&t=0.5&evalt=1&autoplay=0&draw=1"
         );
         for key in Settings::KEYS {
-            assert!(query.contains(&format!("{key}=")), "{key} missing from {query}");
+            assert!(
+                query.contains(&format!("{key}=")),
+                "{key} missing from {query}"
+            );
         }
     }
 
@@ -800,7 +842,10 @@ mod tests {
         assert_eq!(settings.seed, 7);
         assert_eq!(notices.len(), 1);
         assert_eq!(notices[0].key, "alpha");
-        assert_eq!(notices[0].message, r#"alpha: "banana" is not a number; using 0.1"#);
+        assert_eq!(
+            notices[0].message,
+            r#"alpha: "banana" is not a number; using 0.1"#
+        );
     }
 
     #[test]
@@ -816,7 +861,10 @@ mod tests {
 
         let keys: Vec<&str> = notices.iter().map(|n| n.key.as_str()).collect();
         assert_eq!(keys, ["scale", "lr", "wd", "alpha", "t", "evalt"]);
-        assert_eq!(notices[3].message, "alpha: 2 is outside 0 to 0.9; using 0.9");
+        assert_eq!(
+            notices[3].message,
+            "alpha: 2 is outside 0 to 0.9; using 0.9"
+        );
     }
 
     #[test]
@@ -851,7 +899,11 @@ mod tests {
         let (settings, notices) = Settings::from_query("hidden=1000,0");
         assert_eq!(settings.hidden, [512, 1]);
         assert_eq!(notices.len(), 1);
-        assert!(notices[0].message.contains("1000,0"), "{}", notices[0].message);
+        assert!(
+            notices[0].message.contains("1000,0"),
+            "{}",
+            notices[0].message
+        );
 
         let (settings, notices) = Settings::from_query("hidden=8,8,8,8,8,8");
         assert_eq!(settings.hidden, [8, 8, 8, 8]);
@@ -872,7 +924,10 @@ mod tests {
     fn batch_sizes_snap_to_the_nearest_offered_size() {
         let (settings, notices) = Settings::from_query("batch=100");
         assert_eq!(settings.batch, 128);
-        assert_eq!(notices[0].message, "batch: 100 is not one of 16, 32, 64, 128, 256; using 128");
+        assert_eq!(
+            notices[0].message,
+            "batch: 100 is not one of 16, 32, 64, 128, 256; using 128"
+        );
         assert_eq!(Settings::from_query("batch=100000").0.batch, 256);
         assert_eq!(Settings::from_query("batch=many").0.batch, 128);
     }
@@ -880,7 +935,12 @@ mod tests {
     #[test]
     fn classes_must_be_three_different_classes_of_the_chosen_data() {
         assert_eq!(Settings::from_query("classes=3,8,5").0.classes, [3, 8, 5]);
-        for bad in ["classes=1,1,2", "classes=0,1", "classes=0,1,10", "classes=a,b,c"] {
+        for bad in [
+            "classes=1,1,2",
+            "classes=0,1",
+            "classes=0,1,10",
+            "classes=a,b,c",
+        ] {
             let (settings, notices) = Settings::from_query(bad);
             assert_eq!(settings.classes, [0, 1, 2], "{bad}");
             assert_eq!(notices.len(), 1, "{bad}");
@@ -898,7 +958,10 @@ mod tests {
         assert!(notices.is_empty());
         let (settings, notices) = Settings::from_query("shared=maybe");
         assert!(settings.shared);
-        assert_eq!(notices[0].message, r#"shared: "maybe" is not 1 or 0; using 1"#);
+        assert_eq!(
+            notices[0].message,
+            r#"shared: "maybe" is not 1 or 0; using 1"#
+        );
     }
 
     #[test]
@@ -971,14 +1034,23 @@ mod tests {
             let mut changed = base.clone();
             change(&mut changed);
             assert!(!changed.resets_run(&base), "{changed:?}");
-            assert_eq!(changed.changes(&base), Changes { live: true, ..Changes::default() });
+            assert_eq!(
+                changed.changes(&base),
+                Changes {
+                    live: true,
+                    ..Changes::default()
+                }
+            );
         }
     }
 
     #[test]
     fn the_cosine_scale_only_matters_under_the_cosine_head() {
         let base = Settings::default();
-        let changed = Settings { scale: 40.0, ..base.clone() };
+        let changed = Settings {
+            scale: 40.0,
+            ..base.clone()
+        };
         assert_eq!(changed.changes(&base), Changes::default());
     }
 
@@ -995,10 +1067,28 @@ mod tests {
         };
         assert_eq!(changed.changes(&base), Changes::default());
 
-        let projected = Settings { view: ViewChoice::Pca, ..base.clone() };
-        assert_eq!(projected.changes(&base), Changes { projection: true, ..Changes::default() });
-        let faster = Settings { speed: SpeedChoice::One, ..base.clone() };
-        assert_eq!(faster.changes(&base), Changes { speed: true, ..Changes::default() });
+        let projected = Settings {
+            view: ViewChoice::Pca,
+            ..base.clone()
+        };
+        assert_eq!(
+            projected.changes(&base),
+            Changes {
+                projection: true,
+                ..Changes::default()
+            }
+        );
+        let faster = Settings {
+            speed: SpeedChoice::One,
+            ..base.clone()
+        };
+        assert_eq!(
+            faster.changes(&base),
+            Changes {
+                speed: true,
+                ..Changes::default()
+            }
+        );
     }
 
     #[test]
@@ -1015,7 +1105,10 @@ mod tests {
         assert_eq!(settings.run_config().head, Head::Cosine { scale: 24.0 });
         let live = settings.live_config();
         assert!(live.optimizer.kind.same_rule(&OptimizerKind::ADAM));
-        assert_eq!(live.smoothing, Smoothing::new(0.2, SmoothingForm::OffTarget));
+        assert_eq!(
+            live.smoothing,
+            Smoothing::new(0.2, SmoothingForm::OffTarget)
+        );
         assert_eq!(live.batch_size, 128);
         assert_eq!(settings.speed(), Speed::StepsPerSecond(20.0));
         assert_eq!(Settings::default().speed(), Speed::Fastest);
@@ -1043,7 +1136,10 @@ mod tests {
 
     #[test]
     fn the_hidden_text_box_reuses_the_url_rules() {
-        assert_eq!(Settings::hidden_from_text("64, 32", &[128]), (vec![64, 32], None));
+        assert_eq!(
+            Settings::hidden_from_text("64, 32", &[128]),
+            (vec![64, 32], None)
+        );
         let (hidden, notice) = Settings::hidden_from_text("64;32", &[128]);
         assert_eq!(hidden, [128]);
         assert_eq!(notice.map(|n| n.key), Some("hidden".to_string()));

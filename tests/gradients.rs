@@ -22,7 +22,9 @@ fn batch_loss(logits: &[f32], labels: &[usize], classes: usize, smoothing: Smoot
 fn smoothing_gradient_is_p_minus_q() {
     let (rows, classes) = (5, 7);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let logits: Vec<f32> = (0..rows * classes).map(|_| rng.gen_range(-4.0..4.0)).collect();
+    let logits: Vec<f32> = (0..rows * classes)
+        .map(|_| rng.gen_range(-4.0..4.0))
+        .collect();
     let labels: Vec<usize> = (0..rows).map(|r| (r * 3) % classes).collect();
 
     for form in FORMS {
@@ -58,7 +60,9 @@ fn smoothing_gradient_is_p_minus_q() {
 fn smoothing_gradient_matches_finite_differences() {
     let (rows, classes) = (3, 10);
     let mut rng = ChaCha8Rng::seed_from_u64(4);
-    let logits: Vec<f32> = (0..rows * classes).map(|_| rng.gen_range(-3.0..3.0)).collect();
+    let logits: Vec<f32> = (0..rows * classes)
+        .map(|_| rng.gen_range(-3.0..3.0))
+        .collect();
     let labels = [2, 0, 9];
 
     for form in FORMS {
@@ -93,17 +97,26 @@ fn the_two_forms_are_one_family_with_rescaled_alpha() {
     let off = Smoothing::new(alpha, SmoothingForm::OffTarget).target(classes);
     let rescaled = alpha * classes as f32 / (classes - 1) as f32;
     let paper = Smoothing::new(rescaled, SmoothingForm::Uniform).target(classes);
-    assert!((off.0 - paper.0).abs() < 1e-6 && (off.1 - paper.1).abs() < 1e-6, "{off:?} vs {paper:?}");
+    assert!(
+        (off.0 - paper.0).abs() < 1e-6 && (off.1 - paper.1).abs() < 1e-6,
+        "{off:?} vs {paper:?}"
+    );
 }
 
 #[test]
 fn ceiling_and_optimal_gap_match_the_published_numbers() {
     // SCIENCE.md §7: 0.91 and ln 91 for α = 0.1, K = 10; ln 41 for α = 0.2.
     let ls = Smoothing::new(0.1, SmoothingForm::Uniform);
-    assert!((ls.ceiling(10) - 0.91).abs() < 1e-6, "ceiling {}", ls.ceiling(10));
+    assert!(
+        (ls.ceiling(10) - 0.91).abs() < 1e-6,
+        "ceiling {}",
+        ls.ceiling(10)
+    );
     let gap = ls.optimal_gap(10).expect("smoothing has a finite optimum");
     assert!((gap - 91f32.ln()).abs() < 1e-5, "Δ* = {gap}");
-    let gap = Smoothing::new(0.2, SmoothingForm::Uniform).optimal_gap(10).expect("finite");
+    let gap = Smoothing::new(0.2, SmoothingForm::Uniform)
+        .optimal_gap(10)
+        .expect("finite");
     assert!((gap - 41f32.ln()).abs() < 1e-5, "Δ* = {gap} for α = 0.2");
     assert_eq!(Smoothing::NONE.optimal_gap(10), None);
 }
@@ -118,19 +131,33 @@ fn loss_curve_bottoms_out_at_the_optimal_gap() {
     assert!(slope.abs() < 1e-5, "slope at Δ* is {slope}");
     for delta in [star - 1.0, star + 1.0, star + 5.0] {
         let (value, _) = loss::loss_at_gap(delta, classes, ls);
-        assert!(value > at_star, "L({delta}) = {value} is not above L(Δ*) = {at_star}");
+        assert!(
+            value > at_star,
+            "L({delta}) = {value} is not above L(Δ*) = {at_star}"
+        );
     }
     let p = loss::true_probability_at_gap(star, classes);
-    assert!((p - ls.ceiling(classes)).abs() < 1e-5, "p_y(Δ*) = {p}, ceiling 0.91");
+    assert!(
+        (p - ls.ceiling(classes)).abs() < 1e-5,
+        "p_y(Δ*) = {p}, ceiling 0.91"
+    );
 
     // Past Δ* the smoothed slope pushes back; cross-entropy's stays negative (and flat).
     assert!(loss::loss_at_gap(star + 3.0, classes, ls).1 > 0.0);
     let (_, ce_slope) = loss::loss_at_gap(star + 3.0, classes, Smoothing::NONE);
-    assert!(ce_slope < 0.0 && ce_slope > -0.02, "CE slope far out is {ce_slope}");
+    assert!(
+        ce_slope < 0.0 && ce_slope > -0.02,
+        "CE slope far out is {ce_slope}"
+    );
 }
 
 fn tiny_model(head: Head) -> (Mlp, Array2<f32>, Vec<usize>) {
-    let config = ModelConfig { inputs: 5, hidden: vec![7, 6], classes: 4, head };
+    let config = ModelConfig {
+        inputs: 5,
+        hidden: vec![7, 6],
+        classes: 4,
+        head,
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let input = Array2::from_shape_simple_fn((3, 5), || rng.gen_range(-1.5f32..1.5));
     (Mlp::new(config, 21), input, vec![1, 3, 0])
@@ -157,26 +184,47 @@ fn check_network_gradients(head: Head) {
     model.backward(input.view(), &mut act, &g);
     let analytic: Vec<_> = model.gradients().to_vec();
 
-    let layers = model.layers().len();
-    for layer in 0..layers {
-        let (rows, cols) = model.layers()[layer].weight.dim();
+    for (layer, expected) in analytic.iter().enumerate() {
+        let (rows, cols) = expected.weight.dim();
         for (r, c) in [(0, 0), (rows - 1, cols - 1), (rows / 2, cols / 3)] {
-            let h = 1e-2;
-            let original = model.layers()[layer].weight[[r, c]];
-            model.layers_mut()[layer].weight[[r, c]] = original + h;
-            let up = model_loss(&model, &input, &labels, smoothing);
-            model.layers_mut()[layer].weight[[r, c]] = original - h;
-            let down = model_loss(&model, &input, &labels, smoothing);
-            model.layers_mut()[layer].weight[[r, c]] = original;
-
-            let numeric = (up - down) / (2.0 * h);
-            let got = analytic[layer].weight[[r, c]];
+            let numeric = central_difference(&mut model, &input, &labels, smoothing, |m| {
+                &mut m.layers_mut()[layer].weight[[r, c]]
+            });
+            let got = expected.weight[[r, c]];
             assert!(
                 (numeric - got).abs() < 2e-3 + 2e-2 * got.abs(),
                 "{head:?} layer {layer} weight ({r}, {c}): analytic {got}, finite difference {numeric}"
             );
         }
+        for j in [0, cols - 1] {
+            let numeric = central_difference(&mut model, &input, &labels, smoothing, |m| {
+                &mut m.layers_mut()[layer].bias[j]
+            });
+            let got = expected.bias[j];
+            assert!(
+                (numeric - got).abs() < 2e-3 + 2e-2 * got.abs(),
+                "{head:?} layer {layer} bias {j}: analytic {got}, finite difference {numeric}"
+            );
+        }
     }
+}
+
+/// (L(θ + h) − L(θ − h)) / 2h for the one parameter `parameter` points at; restores it.
+fn central_difference(
+    model: &mut Mlp,
+    input: &Array2<f32>,
+    labels: &[usize],
+    smoothing: Smoothing,
+    parameter: impl Fn(&mut Mlp) -> &mut f32,
+) -> f32 {
+    let h = 1e-2;
+    let original = *parameter(model);
+    *parameter(model) = original + h;
+    let up = model_loss(model, input, labels, smoothing);
+    *parameter(model) = original - h;
+    let down = model_loss(model, input, labels, smoothing);
+    *parameter(model) = original;
+    (up - down) / (2.0 * h)
 }
 
 #[test]
@@ -195,7 +243,10 @@ fn cosine_head_logits_are_bounded_by_the_scale() {
     let mut act = Activations::new(model.config(), input.nrows());
     model.forward(input.view(), &mut act);
     for z in act.logits.iter() {
-        assert!(z.abs() <= 5.0 + 1e-4, "a cosine logit {z} exceeds the scale 5");
+        assert!(
+            z.abs() <= 5.0 + 1e-4,
+            "a cosine logit {z} exceeds the scale 5"
+        );
     }
 }
 
@@ -213,7 +264,10 @@ fn templates_reproduce_the_logits() {
             for (k, template) in templates.rows().into_iter().enumerate() {
                 let z = x.dot(&template.slice(ndarray::s![..d])) + template[d];
                 let want = act.logits[[i, k]];
-                assert!((z - want).abs() < 1e-4, "{head:?} row {i} class {k}: {z} vs logit {want}");
+                assert!(
+                    (z - want).abs() < 1e-4,
+                    "{head:?} row {i} class {k}: {z} vs logit {want}"
+                );
             }
         }
     }
@@ -223,7 +277,12 @@ fn templates_reproduce_the_logits() {
 fn initial_weights_are_identical_on_every_platform() {
     // The sum below was computed natively; the same test runs under wasm32, so a platform
     // difference in seeding or initialisation fails one of the two runs.
-    let config = ModelConfig { inputs: 64, hidden: vec![128, 64], classes: 10, head: Head::Free };
+    let config = ModelConfig {
+        inputs: 64,
+        hidden: vec![128, 64],
+        classes: 10,
+        head: Head::Free,
+    };
     let model = Mlp::new(config, 1);
     let checksum: f64 = model
         .layers()

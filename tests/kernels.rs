@@ -64,8 +64,11 @@ fn check_product(name: &str, product: Product, a_at: At, b_at: At) {
                 let a = random(m * k, (m * 1000 + k * 10 + n) as u64);
                 let b = random(k * n, (n * 1000 + k * 10 + m) as u64);
                 let start = random(m * n, 7);
-                let (want, magnitude) =
-                    reference(dims, |i, p| a_at(&a, dims, i, p), |p, j| b_at(&b, dims, p, j));
+                let (want, magnitude) = reference(
+                    dims,
+                    |i, p| a_at(&a, dims, i, p),
+                    |p, j| b_at(&b, dims, p, j),
+                );
                 let tolerance = |i: usize| 1e-5 * (magnitude[i] + 1.0);
 
                 let mut c = vec![f32::NAN; m * n];
@@ -74,7 +77,11 @@ fn check_product(name: &str, product: Product, a_at: At, b_at: At) {
 
                 let mut c = start.clone();
                 product(dims, &a, &b, &mut c, Write::Accumulate);
-                let want: Vec<f64> = want.iter().zip(&start).map(|(w, s)| w + *s as f64).collect();
+                let want: Vec<f64> = want
+                    .iter()
+                    .zip(&start)
+                    .map(|(w, s)| w + *s as f64)
+                    .collect();
                 assert_close(&format!("{name} += {m}×{k}×{n}"), &c, &want, tolerance);
             }
         }
@@ -141,14 +148,24 @@ fn bias_and_column_sums_match_reference() {
 
             let mut with_bias = a.clone();
             kernels::add_bias(&mut with_bias, &bias);
-            let want: Vec<f64> = (0..rows * cols).map(|i| a[i] as f64 + bias[i % cols] as f64).collect();
-            assert_close(&format!("add_bias {rows}×{cols}"), &with_bias, &want, |_| 1e-6);
+            let want: Vec<f64> = (0..rows * cols)
+                .map(|i| a[i] as f64 + bias[i % cols] as f64)
+                .collect();
+            assert_close(
+                &format!("add_bias {rows}×{cols}"),
+                &with_bias,
+                &want,
+                |_| 1e-6,
+            );
 
             let mut sums = vec![0.5; cols];
             kernels::column_sums(&a, &mut sums, Write::Accumulate);
-            let want: Vec<f64> =
-                (0..cols).map(|j| 0.5 + (0..rows).map(|i| a[i * cols + j] as f64).sum::<f64>()).collect();
-            assert_close(&format!("column_sums {rows}×{cols}"), &sums, &want, |_| 1e-4 * rows as f64);
+            let want: Vec<f64> = (0..cols)
+                .map(|j| 0.5 + (0..rows).map(|i| a[i * cols + j] as f64).sum::<f64>())
+                .collect();
+            assert_close(&format!("column_sums {rows}×{cols}"), &sums, &want, |_| {
+                1e-4 * rows as f64
+            });
         }
     }
 }
@@ -165,8 +182,11 @@ fn relu_and_its_backward_match_reference() {
         let mut grad = random(len, 99);
         let original = grad.clone();
         kernels::relu_backward(&mut grad, &y);
-        let want: Vec<f64> =
-            original.iter().zip(&y).map(|(&g, &a)| if a > 0.0 { g as f64 } else { 0.0 }).collect();
+        let want: Vec<f64> = original
+            .iter()
+            .zip(&y)
+            .map(|(&g, &a)| if a > 0.0 { g as f64 } else { 0.0 })
+            .collect();
         assert_close(&format!("relu_backward {len}"), &grad, &want, |_| 0.0);
     }
 }
@@ -191,9 +211,12 @@ fn softmax_and_log_softmax_match_reference() {
                 want_log.extend(row.iter().map(|&v| v as f64 - top - total.ln()));
             }
             assert_close(&format!("softmax {rows}×{cols}"), &p, &want_p, |_| 1e-6);
-            assert_close(&format!("log_softmax {rows}×{cols}"), &log_p, &want_log, |i| {
-                1e-5 * (1.0 + want_log[i].abs())
-            });
+            assert_close(
+                &format!("log_softmax {rows}×{cols}"),
+                &log_p,
+                &want_log,
+                |i| 1e-5 * (1.0 + want_log[i].abs()),
+            );
         }
     }
 }
@@ -208,18 +231,29 @@ fn reductions_match_reference() {
         let sum: f64 = x.iter().map(|&v| v as f64).sum();
         assert_close(&format!("sum {len}"), &[kernels::sum(&x)], &[sum], |_| tol);
         let dot: f64 = x.iter().zip(&y).map(|(&a, &b)| a as f64 * b as f64).sum();
-        assert_close(&format!("dot {len}"), &[kernels::dot(&x, &y)], &[dot], |_| tol);
+        assert_close(
+            &format!("dot {len}"),
+            &[kernels::dot(&x, &y)],
+            &[dot],
+            |_| tol,
+        );
         let max = x.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
         assert_close(&format!("max {len}"), &[kernels::max(&x)], &[max], |_| 0.0);
 
         let mut z = y.clone();
         kernels::axpy(0.5, &x, &mut z);
-        let want: Vec<f64> = x.iter().zip(&y).map(|(&a, &b)| b as f64 + 0.5 * a as f64).collect();
+        let want: Vec<f64> = x
+            .iter()
+            .zip(&y)
+            .map(|(&a, &b)| b as f64 + 0.5 * a as f64)
+            .collect();
         assert_close(&format!("axpy {len}"), &z, &want, |_| 1e-6);
 
         let mut norms = vec![0.0; 1];
         kernels::row_norms(&x, len, &mut norms);
-        assert_close(&format!("row_norms {len}"), &norms, &[dot_self(&x)], |_| tol);
+        assert_close(&format!("row_norms {len}"), &norms, &[dot_self(&x)], |_| {
+            tol
+        });
     }
 }
 

@@ -54,7 +54,8 @@ fn measured() -> &'static Measured {
             let val_p = metrics::softmax_rows(validation.logits.view());
             let norms = metrics::feature_norms(train.features.view());
 
-            out.validation_accuracy[index] = metrics::accuracy(val_p.view(), &data.validation.labels);
+            out.validation_accuracy[index] =
+                metrics::accuracy(val_p.view(), &data.validation.labels);
             out.mean_feature_norm[index] = norms.iter().sum::<f32>() / norms.len() as f32;
             out.mean_true_probability[index] =
                 metrics::mean_true_probability(train_p.view(), &data.train.labels);
@@ -77,15 +78,24 @@ fn measured() -> &'static Measured {
 #[test]
 fn both_models_reach_93_percent_validation_accuracy() {
     let m = measured();
-    for (name, accuracy) in ["cross-entropy", "smoothed"].iter().zip(m.validation_accuracy) {
-        assert!(accuracy >= 0.93, "{name} reached only {accuracy:.4} validation accuracy");
+    for (name, accuracy) in ["cross-entropy", "smoothed"]
+        .iter()
+        .zip(m.validation_accuracy)
+    {
+        assert!(
+            accuracy >= 0.93,
+            "{name} reached only {accuracy:.4} validation accuracy"
+        );
     }
 }
 
 #[test]
 fn smoothing_shrinks_the_penultimate_feature_norm() {
     let [ce, ls] = measured().mean_feature_norm;
-    assert!(ls < ce, "mean ‖h‖: smoothed {ls:.3} is not below cross-entropy {ce:.3}");
+    assert!(
+        ls < ce,
+        "mean ‖h‖: smoothed {ls:.3} is not below cross-entropy {ce:.3}"
+    );
 }
 
 #[test]
@@ -93,13 +103,22 @@ fn smoothed_true_class_probability_stays_under_the_ceiling_and_cross_entropy_pas
     let m = measured();
     let ceiling = Smoothing::new(ALPHA, SmoothingForm::Uniform).ceiling(m.classes);
     let [ce, ls] = m.mean_true_probability;
-    assert!(ls <= ceiling + 0.01, "smoothed mean p_y {ls:.4} is above the ceiling {ceiling}");
-    assert!(ce > ceiling, "cross-entropy mean p_y {ce:.4} did not pass the ceiling {ceiling}");
+    assert!(
+        ls <= ceiling + 0.01,
+        "smoothed mean p_y {ls:.4} is above the ceiling {ceiling}"
+    );
+    assert!(
+        ce > ceiling,
+        "cross-entropy mean p_y {ce:.4} did not pass the ceiling {ceiling}"
+    );
 }
 
 #[test]
 fn smoothing_tightens_clusters_in_the_template_plane() {
     // Müller et al. Fig. 1: with LS each class is a tight cluster; without, a broad spread.
     let [ce, ls] = measured().tightness;
-    assert!(ls < ce, "tightness (lower is tighter): smoothed {ls:.3}, cross-entropy {ce:.3}");
+    assert!(
+        ls < ce,
+        "tightness (lower is tighter): smoothed {ls:.3}, cross-entropy {ce:.3}"
+    );
 }

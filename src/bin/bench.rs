@@ -4,7 +4,9 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     fn now() -> f64 {
-        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
     }
     smoothing_lab::bench::report(now, "wasm32 in the browser", &mut |line| {
         web_sys::console::log_1(&line.into());
@@ -21,5 +23,7 @@ fn main() {
     fn now() -> f64 {
         START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
     }
-    smoothing_lab::bench::report(now, "native (scalar kernels)", &mut |line| println!("{line}"));
+    smoothing_lab::bench::report(now, "native (scalar kernels)", &mut |line| {
+        println!("{line}")
+    });
 }

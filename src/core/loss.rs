@@ -32,7 +32,10 @@ pub struct Smoothing {
 
 impl Smoothing {
     /// Hard one-hot targets.
-    pub const NONE: Smoothing = Smoothing { alpha: 0.0, form: SmoothingForm::Uniform };
+    pub const NONE: Smoothing = Smoothing {
+        alpha: 0.0,
+        form: SmoothingForm::Uniform,
+    };
 
     pub fn new(alpha: f32, form: SmoothingForm) -> Self {
         Self { alpha, form }
@@ -119,7 +122,11 @@ pub fn smoothed_cross_entropy(
     gradient: &mut [f32],
 ) -> BatchLoss {
     let rows = labels.len();
-    assert_eq!(logits.len(), rows * classes, "logits are not labels × classes");
+    assert_eq!(
+        logits.len(),
+        rows * classes,
+        "logits are not labels × classes"
+    );
     let (on, off) = smoothing.target(classes);
 
     // The gradient buffer holds log p first, then is overwritten with (p − q)/B.

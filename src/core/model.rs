@@ -73,16 +73,21 @@ pub struct Dense {
 
 impl Dense {
     fn zeros(inputs: usize, outputs: usize) -> Self {
-        Self { weight: Array2::zeros((inputs, outputs)), bias: Array1::zeros(outputs) }
+        Self {
+            weight: Array2::zeros((inputs, outputs)),
+            bias: Array1::zeros(outputs),
+        }
     }
 
     /// Uniform in `±bound` with `bound = sqrt(gain / inputs)`; biases start at zero.
     fn random(inputs: usize, outputs: usize, gain: f32, rng: &mut ChaCha8Rng) -> Self {
         let bound = (gain / inputs as f32).sqrt();
-        let weight = Array2::from_shape_simple_fn((inputs, outputs), || {
-            rng.gen_range(-bound..bound)
-        });
-        Self { weight, bias: Array1::zeros(outputs) }
+        let weight =
+            Array2::from_shape_simple_fn((inputs, outputs), || rng.gen_range(-bound..bound));
+        Self {
+            weight,
+            bias: Array1::zeros(outputs),
+        }
     }
 }
 
@@ -111,7 +116,13 @@ impl Activations {
     pub fn new(config: &ModelConfig, rows: usize) -> Self {
         let d = config.feature_width();
         let k = config.classes;
-        let per_layer = || config.hidden.iter().map(|&w| Array2::zeros((rows, w))).collect();
+        let per_layer = || {
+            config
+                .hidden
+                .iter()
+                .map(|&w| Array2::zeros((rows, w)))
+                .collect()
+        };
         Self {
             rows,
             hidden: per_layer(),
@@ -132,7 +143,9 @@ impl Activations {
 
     /// The penultimate activations `h`, `rows × d`.
     pub fn features(&self) -> &Array2<f32> {
-        self.hidden.last().expect("a model has at least one hidden layer")
+        self.hidden
+            .last()
+            .expect("a model has at least one hidden layer")
     }
 }
 
@@ -149,19 +162,35 @@ impl Mlp {
     /// A model whose weights depend only on `config` and `seed`, on every platform: the
     /// generator is ChaCha8 and the initialisation uses only uniform draws and products.
     pub fn new(config: ModelConfig, seed: u64) -> Self {
-        assert!(!config.hidden.is_empty(), "a model needs at least one hidden layer");
+        assert!(
+            !config.hidden.is_empty(),
+            "a model needs at least one hidden layer"
+        );
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut widths = vec![config.inputs];
         widths.extend(&config.hidden);
 
         // He-uniform (gain 6) keeps ReLU activations at unit scale; the head uses gain 3
         // (variance 1/fan-in) so the initial logits are small.
-        let mut layers: Vec<Dense> =
-            widths.windows(2).map(|w| Dense::random(w[0], w[1], 6.0, &mut rng)).collect();
-        layers.push(Dense::random(config.feature_width(), config.classes, 3.0, &mut rng));
+        let mut layers: Vec<Dense> = widths
+            .windows(2)
+            .map(|w| Dense::random(w[0], w[1], 6.0, &mut rng))
+            .collect();
+        layers.push(Dense::random(
+            config.feature_width(),
+            config.classes,
+            3.0,
+            &mut rng,
+        ));
 
-        let gradients = layers.iter().map(|l| Dense::zeros(l.weight.nrows(), l.weight.ncols()));
-        Self { gradients: gradients.collect(), config, layers }
+        let gradients = layers
+            .iter()
+            .map(|l| Dense::zeros(l.weight.nrows(), l.weight.ncols()));
+        Self {
+            gradients: gradients.collect(),
+            config,
+            layers,
+        }
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -183,20 +212,31 @@ impl Mlp {
     ///
     /// `input`: `rows × inputs` in standard layout, with `rows == act.rows()`.
     pub fn forward(&self, input: ArrayView2<f32>, act: &mut Activations) {
-        assert_eq!(input.nrows(), act.rows, "batch rows differ from the workspace");
+        assert_eq!(
+            input.nrows(),
+            act.rows,
+            "batch rows differ from the workspace"
+        );
         let input = input.as_slice().expect("inputs are contiguous row-major");
         let rows = act.rows;
 
         let hidden_layers = &self.layers[..self.layers.len() - 1];
         for (index, layer) in hidden_layers.iter().enumerate() {
             let (before, after) = act.hidden.split_at_mut(index);
-            let x = before.last().map_or(input, |a| a.as_slice().expect("contiguous"));
+            let x = before
+                .last()
+                .map_or(input, |a| a.as_slice().expect("contiguous"));
             let out = after[0].as_slice_mut().expect("contiguous");
             linear(layer, x, rows, out);
             kernels::relu(out);
         }
 
-        let h = act.hidden.last().expect("at least one hidden layer").as_slice().expect("c");
+        let h = act
+            .hidden
+            .last()
+            .expect("at least one hidden layer")
+            .as_slice()
+            .expect("c");
         let d = self.config.feature_width();
         kernels::row_norms(h, d, &mut act.feature_norms);
 
@@ -232,7 +272,10 @@ impl Mlp {
         let k = self.config.classes;
         let last = self.layers.len() - 1;
 
-        let top = act.grad_hidden.last_mut().expect("at least one hidden layer");
+        let top = act
+            .grad_hidden
+            .last_mut()
+            .expect("at least one hidden layer");
         let grad_h = top.as_slice_mut().expect("contiguous");
         let head = &self.layers[last];
         let head_grad = &mut self.gradients[last];
@@ -251,7 +294,13 @@ impl Mlp {
                 let grad_unit_w = act.grad_unit_weight.as_slice_mut().expect("contiguous");
 
                 let dims = Dims::new(d, rows, k);
-                kernels::matmul_transpose_a(dims, unit_h, grad_logits, grad_unit_w, Write::Overwrite);
+                kernels::matmul_transpose_a(
+                    dims,
+                    unit_h,
+                    grad_logits,
+                    grad_unit_w,
+                    Write::Overwrite,
+                );
                 kernels::scale(scale, grad_unit_w);
                 let dims = Dims::new(rows, k, d);
                 kernels::matmul_transpose_b(dims, grad_logits, unit_w, g, Write::Overwrite);
@@ -259,7 +308,12 @@ impl Mlp {
 
                 unnormalise_rows(unit_h, g, d, &act.feature_norms, grad_h);
                 let grad_w = head_grad.weight.as_slice_mut().expect("contiguous");
-                unnormalise_columns(&act.unit_weight, &act.grad_unit_weight, &act.weight_norms, grad_w);
+                unnormalise_columns(
+                    &act.unit_weight,
+                    &act.grad_unit_weight,
+                    &act.weight_norms,
+                    grad_w,
+                );
                 head_grad.bias.fill(0.0);
             }
         }
@@ -270,8 +324,14 @@ impl Mlp {
             let out = act.hidden[index].as_slice().expect("contiguous");
             kernels::relu_backward(grad_out, out);
 
-            let x = if index == 0 { input } else { act.hidden[index - 1].as_slice().expect("c") };
-            let grad_x = below.last_mut().map(|g| g.as_slice_mut().expect("contiguous"));
+            let x = if index == 0 {
+                input
+            } else {
+                act.hidden[index - 1].as_slice().expect("c")
+            };
+            let grad_x = below
+                .last_mut()
+                .map(|g| g.as_slice_mut().expect("contiguous"));
             let layer = &self.layers[index];
             linear_backward(layer, &mut self.gradients[index], x, grad_out, rows, grad_x);
         }
@@ -282,9 +342,19 @@ impl Mlp {
     pub fn visit_parameters(&mut self, mut update: impl FnMut(usize, &mut [f32], &[f32], bool)) {
         for (index, (layer, grad)) in self.layers.iter_mut().zip(&self.gradients).enumerate() {
             let w = layer.weight.as_slice_mut().expect("contiguous");
-            update(2 * index, w, grad.weight.as_slice().expect("contiguous"), true);
+            update(
+                2 * index,
+                w,
+                grad.weight.as_slice().expect("contiguous"),
+                true,
+            );
             let b = layer.bias.as_slice_mut().expect("contiguous");
-            update(2 * index + 1, b, grad.bias.as_slice().expect("contiguous"), false);
+            update(
+                2 * index + 1,
+                b,
+                grad.bias.as_slice().expect("contiguous"),
+                false,
+            );
         }
     }
 
@@ -313,7 +383,8 @@ impl Mlp {
                 }
                 Head::Cosine { scale } => {
                     let norm = column.dot(&column).sqrt().max(NORM_FLOOR);
-                    row.slice_mut(ndarray::s![..d]).assign(&column.mapv(|w| scale * w / norm));
+                    row.slice_mut(ndarray::s![..d])
+                        .assign(&column.mapv(|w| scale * w / norm));
                 }
             }
         }
@@ -340,9 +411,15 @@ impl Mlp {
             let mut act = Activations::new(&self.config, end - start);
             self.forward(rows.view(), &mut act);
 
-            out.logits.slice_mut(ndarray::s![start..end, ..]).assign(&act.logits);
-            out.features.slice_mut(ndarray::s![start..end, ..]).assign(act.features());
-            out.head_input.slice_mut(ndarray::s![start..end, ..]).assign(&act.head_input);
+            out.logits
+                .slice_mut(ndarray::s![start..end, ..])
+                .assign(&act.logits);
+            out.features
+                .slice_mut(ndarray::s![start..end, ..])
+                .assign(act.features());
+            out.head_input
+                .slice_mut(ndarray::s![start..end, ..])
+                .assign(&act.head_input);
             start = end;
         }
         out
@@ -363,7 +440,13 @@ pub struct Evaluation {
 fn linear(layer: &Dense, x: &[f32], rows: usize, out: &mut [f32]) {
     let (inputs, outputs) = layer.weight.dim();
     let w = layer.weight.as_slice().expect("contiguous");
-    kernels::matmul(Dims::new(rows, inputs, outputs), x, w, out, Write::Overwrite);
+    kernels::matmul(
+        Dims::new(rows, inputs, outputs),
+        x,
+        w,
+        out,
+        Write::Overwrite,
+    );
     kernels::add_bias(out, layer.bias.as_slice().expect("contiguous"));
 }
 
@@ -378,8 +461,18 @@ fn linear_backward(
 ) {
     let (inputs, outputs) = layer.weight.dim();
     let grad_w = grad.weight.as_slice_mut().expect("contiguous");
-    kernels::matmul_transpose_a(Dims::new(inputs, rows, outputs), x, grad_out, grad_w, Write::Overwrite);
-    kernels::column_sums(grad_out, grad.bias.as_slice_mut().expect("contiguous"), Write::Overwrite);
+    kernels::matmul_transpose_a(
+        Dims::new(inputs, rows, outputs),
+        x,
+        grad_out,
+        grad_w,
+        Write::Overwrite,
+    );
+    kernels::column_sums(
+        grad_out,
+        grad.bias.as_slice_mut().expect("contiguous"),
+        Write::Overwrite,
+    );
 
     if let Some(grad_x) = grad_x {
         let w = layer.weight.as_slice().expect("contiguous");
@@ -405,7 +498,10 @@ fn normalise_columns(weight: &Array2<f32>, unit: &mut Array2<f32>, norms: &mut [
 
 /// `∂L/∂h = (g − ĥ(ĥ·g)) / ‖h‖` for each row, the gradient through `ĥ = h/‖h‖`.
 fn unnormalise_rows(unit: &[f32], g: &[f32], d: usize, norms: &[f32], out: &mut [f32]) {
-    let rows = unit.chunks_exact(d).zip(g.chunks_exact(d)).zip(out.chunks_exact_mut(d));
+    let rows = unit
+        .chunks_exact(d)
+        .zip(g.chunks_exact(d))
+        .zip(out.chunks_exact_mut(d));
     for (((u, g), o), norm) in rows.zip(norms) {
         let along = kernels::dot(u, g);
         o.copy_from_slice(g);

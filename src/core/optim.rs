@@ -18,12 +18,20 @@ pub enum OptimizerKind {
     /// Momentum μ; default 0.9.
     Sgd { momentum: f32 },
     /// Default β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
-    Adam { beta1: f32, beta2: f32, epsilon: f32 },
+    Adam {
+        beta1: f32,
+        beta2: f32,
+        epsilon: f32,
+    },
 }
 
 impl OptimizerKind {
     pub const SGD: OptimizerKind = OptimizerKind::Sgd { momentum: 0.9 };
-    pub const ADAM: OptimizerKind = OptimizerKind::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    pub const ADAM: OptimizerKind = OptimizerKind::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+    };
 
     /// Whether two kinds are the same rule (their constants may differ).
     pub fn same_rule(&self, other: &OptimizerKind) -> bool {
@@ -44,7 +52,11 @@ pub struct OptimizerConfig {
 
 impl Default for OptimizerConfig {
     fn default() -> Self {
-        Self { kind: OptimizerKind::SGD, learning_rate: 0.05, weight_decay: 5e-4 }
+        Self {
+            kind: OptimizerKind::SGD,
+            learning_rate: 0.05,
+            weight_decay: 5e-4,
+        }
     }
 }
 
@@ -65,7 +77,11 @@ pub struct Optimizer {
 
 impl Optimizer {
     pub fn new(config: OptimizerConfig) -> Self {
-        Self { config, slots: Vec::new(), steps: 0 }
+        Self {
+            config,
+            slots: Vec::new(),
+            steps: 0,
+        }
     }
 
     pub fn config(&self) -> &OptimizerConfig {
@@ -85,7 +101,11 @@ impl Optimizer {
     /// Applies one update to `model` from the gradients of its last backward pass.
     pub fn step(&mut self, model: &mut Mlp) {
         self.steps += 1;
-        let OptimizerConfig { kind, learning_rate: lr, weight_decay } = self.config;
+        let OptimizerConfig {
+            kind,
+            learning_rate: lr,
+            weight_decay,
+        } = self.config;
         let steps = self.steps;
         let slots = &mut self.slots;
 
@@ -104,7 +124,11 @@ impl Optimizer {
                     kernels::axpy(decay, value, &mut slot.first);
                     kernels::axpy(-lr, &slot.first, value);
                 }
-                OptimizerKind::Adam { beta1, beta2, epsilon } => {
+                OptimizerKind::Adam {
+                    beta1,
+                    beta2,
+                    epsilon,
+                } => {
                     slot.first.resize(value.len(), 0.0);
                     slot.second.resize(value.len(), 0.0);
                     let correct1 = 1.0 - beta1.powi(steps as i32);

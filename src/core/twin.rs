@@ -68,7 +68,10 @@ impl Default for LiveConfig {
         Self {
             optimizer: OptimizerConfig::default(),
             batch_size: 128,
-            smoothing: Smoothing { alpha: 0.1, ..Smoothing::NONE },
+            smoothing: Smoothing {
+                alpha: 0.1,
+                ..Smoothing::NONE
+            },
         }
     }
 }
@@ -260,13 +263,19 @@ impl Twin {
 
         let model = Mlp::new(config.clone(), run.seed);
         let batch = live.batch_size.clamp(1, data.train.len());
-        let mut rng = ChaCha8Rng::seed_from_u64(run.seed ^ 0x5eed_0f_ba7c_4e5);
+        let mut rng = ChaCha8Rng::seed_from_u64(run.seed ^ 0x0005_eed0_fba7_c4e5);
         let display_train = display_indices(&data.train.labels, DISPLAY_PER_CLASS, &mut rng);
         let display_validation = (0..data.validation.len().min(DISPLAY_VALIDATION)).collect();
 
         let mut twin = Self {
-            optimizers: [Optimizer::new(live.optimizer), Optimizer::new(live.optimizer)],
-            activations: [Activations::new(&config, batch), Activations::new(&config, batch)],
+            optimizers: [
+                Optimizer::new(live.optimizer),
+                Optimizer::new(live.optimizer),
+            ],
+            activations: [
+                Activations::new(&config, batch),
+                Activations::new(&config, batch),
+            ],
             models: [model.clone(), model],
             order: (0..data.train.len()).collect(),
             cursor: usize::MAX,
@@ -311,14 +320,20 @@ impl Twin {
     /// Takes new live settings; both models keep their weights.
     pub fn set_live(&mut self, live: LiveConfig) {
         let batch = live.batch_size.clamp(1, self.data.train.len());
-        let live = LiveConfig { batch_size: batch, ..live };
+        let live = LiveConfig {
+            batch_size: batch,
+            ..live
+        };
         for optimizer in &mut self.optimizers {
             optimizer.reconfigure(live.optimizer);
         }
 
         if batch != self.batch_labels.len() {
             let config = self.models[0].config().clone();
-            self.activations = [Activations::new(&config, batch), Activations::new(&config, batch)];
+            self.activations = [
+                Activations::new(&config, batch),
+                Activations::new(&config, batch),
+            ];
             self.batch_inputs = Array2::zeros((batch, config.inputs));
             self.batch_labels = vec![0; batch];
             self.probabilities = vec![0.0; batch * config.classes];
@@ -357,7 +372,9 @@ impl Twin {
 
         let rows = &self.order[self.cursor..self.cursor + batch];
         for (slot, &row) in rows.iter().enumerate() {
-            self.batch_inputs.row_mut(slot).assign(&self.data.train.features.row(row));
+            self.batch_inputs
+                .row_mut(slot)
+                .assign(&self.data.train.features.row(row));
             self.batch_labels[slot] = self.data.train.labels[row];
         }
         self.cursor += batch;
@@ -370,7 +387,11 @@ impl Twin {
 
         model.forward(self.batch_inputs.view(), act);
         let logits = act.logits.as_slice().expect("contiguous");
-        let smoothing = if index == SMOOTHED { self.live.smoothing } else { Smoothing::NONE };
+        let smoothing = if index == SMOOTHED {
+            self.live.smoothing
+        } else {
+            Smoothing::NONE
+        };
         let batch = loss::smoothed_cross_entropy(
             logits,
             &self.batch_labels,
@@ -396,12 +417,26 @@ impl Twin {
 
     /// Packs a frame of both models under `projection`.
     pub fn snapshot(&mut self, projection: Projection) -> Snapshot {
-        let train_rows = self.data.train.features.select(ndarray::Axis(0), &self.display_train);
-        let val_rows = self.data.validation.features.select(ndarray::Axis(0), &self.display_validation);
-        let train_labels: Vec<usize> =
-            self.display_train.iter().map(|&i| self.data.train.labels[i]).collect();
-        let val_labels: Vec<usize> =
-            self.display_validation.iter().map(|&i| self.data.validation.labels[i]).collect();
+        let train_rows = self
+            .data
+            .train
+            .features
+            .select(ndarray::Axis(0), &self.display_train);
+        let val_rows = self
+            .data
+            .validation
+            .features
+            .select(ndarray::Axis(0), &self.display_validation);
+        let train_labels: Vec<usize> = self
+            .display_train
+            .iter()
+            .map(|&i| self.data.train.labels[i])
+            .collect();
+        let val_labels: Vec<usize> = self
+            .display_validation
+            .iter()
+            .map(|&i| self.data.validation.labels[i])
+            .collect();
 
         let mut models: [ModelFrame; 2] = Default::default();
         for (index, frame) in models.iter_mut().enumerate() {
@@ -414,7 +449,12 @@ impl Twin {
                 train_labels: &train_labels,
                 validation_labels: &val_labels,
             };
-            *frame = model_frame(&self.models[index], view, projection, self.last_metrics[index]);
+            *frame = model_frame(
+                &self.models[index],
+                view,
+                projection,
+                self.last_metrics[index],
+            );
         }
 
         Snapshot {
@@ -453,7 +493,11 @@ impl Twin {
             inputs: config.inputs,
             train_size: self.data.train.len(),
             validation_size: self.data.validation.len(),
-            display_train_labels: self.display_train.iter().map(|&i| self.data.train.labels[i]).collect(),
+            display_train_labels: self
+                .display_train
+                .iter()
+                .map(|&i| self.data.train.labels[i])
+                .collect(),
             display_validation_labels: self
                 .display_validation
                 .iter()
@@ -474,7 +518,9 @@ impl Projection {
             Projection::TemplatePlane { classes: [a, b, c] }
                 if a == b || b == c || a == c || a.max(b).max(c) >= classes =>
             {
-                Projection::TemplatePlane { classes: [0, 1, 2.min(classes - 1)] }
+                Projection::TemplatePlane {
+                    classes: [0, 1, 2.min(classes - 1)],
+                }
             }
             other => other,
         }
@@ -488,7 +534,12 @@ struct FrameInputs<'a> {
     validation_labels: &'a [usize],
 }
 
-fn model_frame(model: &Mlp, inputs: FrameInputs, projection: Projection, running: (f32, f32)) -> ModelFrame {
+fn model_frame(
+    model: &Mlp,
+    inputs: FrameInputs,
+    projection: Projection,
+    running: (f32, f32),
+) -> ModelFrame {
     let classes = model.config().classes;
     let train = model.evaluate(inputs.train);
     let validation = model.evaluate(inputs.validation);
@@ -503,32 +554,61 @@ fn model_frame(model: &Mlp, inputs: FrameInputs, projection: Projection, running
     let train_norms = metrics::feature_norms(train.features.view());
     let templates = model.templates();
 
-    let (train_points, validation_points, template_points, tightness) = match projection.sanitised(classes) {
-        Projection::TemplatePlane { classes: triple } => match metrics::template_plane(templates.view(), triple) {
-            Ok(plane) => {
-                let train_points = plane.project_features(train.head_input.view());
-                let templates = plane.project_templates(templates.view());
-                let tightness = metrics::cluster_tightness(&train_points, inputs.train_labels, &templates, triple);
-                (train_points, plane.project_features(validation.head_input.view()), templates, tightness)
+    let (train_points, validation_points, template_points, tightness) =
+        match projection.sanitised(classes) {
+            Projection::TemplatePlane { classes: triple } => {
+                match metrics::template_plane(templates.view(), triple) {
+                    Ok(plane) => {
+                        let train_points = plane.project_features(train.head_input.view());
+                        let templates = plane.project_templates(templates.view());
+                        let tightness = metrics::cluster_tightness(
+                            &train_points,
+                            inputs.train_labels,
+                            &templates,
+                            triple,
+                        );
+                        (
+                            train_points,
+                            plane.project_features(validation.head_input.view()),
+                            templates,
+                            tightness,
+                        )
+                    }
+                    Err(_) => (
+                        vec![[0.0; 2]; inputs.train_labels.len()],
+                        vec![[0.0; 2]; inputs.validation_labels.len()],
+                        vec![[0.0; 2]; classes],
+                        f32::NAN,
+                    ),
+                }
             }
-            Err(_) => (vec![[0.0; 2]; inputs.train_labels.len()], vec![[0.0; 2]; inputs.validation_labels.len()], vec![[0.0; 2]; classes], f32::NAN),
-        },
-        Projection::Pca => {
-            // Templates are weights, not features, so a PCA of features has no place for them.
-            let pca = metrics::pca_2d(train.head_input.view());
-            let train_points = pca.project(train.head_input.view());
-            (train_points, pca.project(validation.head_input.view()), Vec::new(), f32::NAN)
-        }
-    };
+            Projection::Pca => {
+                // Templates are weights, not features, so a PCA of features has no place for them.
+                let pca = metrics::pca_2d(train.head_input.view());
+                let train_points = pca.project(train.head_input.view());
+                (
+                    train_points,
+                    pca.project(validation.head_input.view()),
+                    Vec::new(),
+                    f32::NAN,
+                )
+            }
+        };
 
     let metrics = Metrics {
         train_loss: running.0,
         train_accuracy: running.1,
-        validation_accuracy: metrics::accuracy(validation_probabilities.view(), inputs.validation_labels),
+        validation_accuracy: metrics::accuracy(
+            validation_probabilities.view(),
+            inputs.validation_labels,
+        ),
         validation_nll: metrics::nll(validation_probabilities.view(), inputs.validation_labels),
         ece: reliability.ece,
         mean_feature_norm: mean(&train_norms),
-        mean_true_probability: metrics::mean_true_probability(train_probabilities.view(), inputs.train_labels),
+        mean_true_probability: metrics::mean_true_probability(
+            train_probabilities.view(),
+            inputs.train_labels,
+        ),
         tightness,
     };
 

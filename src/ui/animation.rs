@@ -41,13 +41,16 @@ pub struct RafControls {
     state: Rc<RafState>,
 }
 
+/// The JS-callable closure behind each `requestAnimationFrame`.
+type FrameClosure = Closure<dyn FnMut(f64)>;
+
 struct RafState {
     callback: RefCell<Box<dyn FnMut(RafArgs)>>,
     /// The pending request, if the loop is running.
     handle: Cell<Option<i32>>,
     previous: Cell<Option<f64>>,
     /// The frame closure; it holds only a `Weak` back to this state, so no cycle.
-    frame: RefCell<Option<Closure<dyn FnMut(f64)>>>,
+    frame: RefCell<Option<FrameClosure>>,
 }
 
 impl RafControls {
@@ -91,10 +94,13 @@ pub fn use_raf_fn(callback: impl FnMut(RafArgs) + 'static) -> RafControls {
     });
 
     let weak: Weak<RafState> = Rc::downgrade(&state);
-    let frame = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+    let frame = FrameClosure::new(move |timestamp: f64| {
         let Some(state) = weak.upgrade() else { return };
         state.handle.set(None);
-        let delta = state.previous.replace(Some(timestamp)).map_or(0.0, |p| timestamp - p);
+        let delta = state
+            .previous
+            .replace(Some(timestamp))
+            .map_or(0.0, |p| timestamp - p);
         (state.callback.borrow_mut())(RafArgs { delta, timestamp });
         // Ask for the next frame after the callback, so a slow frame is measured as slow;
         // unless the callback paused the loop (which clears `previous`) or restarted it.
@@ -163,7 +169,9 @@ pub fn use_stage_animation(stage: SharedStage, on_first_draw: impl Fn() + 'stati
         if args.delta > 0.0 {
             times.borrow_mut().push(args.delta);
         }
-        let Ok(mut stage) = stage.try_borrow_mut() else { return };
+        let Ok(mut stage) = stage.try_borrow_mut() else {
+            return;
+        };
         if !stage.drawing || stage.current().is_none() {
             return;
         }

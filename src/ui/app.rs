@@ -48,8 +48,12 @@ pub fn App() -> impl IntoView {
     }
 
     let (settings, set_settings) = signal(initial.clone());
-    let (notices, set_notices) =
-        signal(url_notices.into_iter().map(|n| n.message).collect::<Vec<_>>());
+    let (notices, set_notices) = signal(
+        url_notices
+            .into_iter()
+            .map(|n| n.message)
+            .collect::<Vec<_>>(),
+    );
     let (hidden_notice, set_hidden_notice) = signal(None::<String>);
     let (readout, set_readout) = signal(Readout::default());
     let (class_names, set_class_names) = signal(Vec::<String>::new());
@@ -57,12 +61,11 @@ pub fn App() -> impl IntoView {
     let (ready, set_ready) = signal(false);
     let hover = RwSignal::new(None::<Hover>);
 
-    let stage: SharedStage = Rc::new(RefCell::new(Stage {
-        view: view_settings(&initial, None),
-        drawing: initial.draw,
-        reduced_motion: prefers_reduced_motion(),
-        ..Stage::default()
-    }));
+    let stage: SharedStage = Rc::new(RefCell::new(Stage::new(
+        view_settings(&initial, None),
+        initial.draw,
+        prefers_reduced_motion(),
+    )));
     let report = move |text: String| {
         set_notices.update(|list| {
             if list.last() != Some(&text) {
@@ -83,7 +86,11 @@ pub fn App() -> impl IntoView {
                 hover.set(None);
                 set_fitted.set(None);
             }
-            Ok(Event::Frame { snapshot, playing, pace }) => {
+            Ok(Event::Frame {
+                snapshot,
+                playing,
+                pace,
+            }) => {
                 let [ce, ls] = &snapshot.models;
                 set_readout.set(Readout {
                     step: snapshot.step,
@@ -136,7 +143,10 @@ pub fn App() -> impl IntoView {
                 // First run: start the worker on the URL's settings.
                 command(Command::View(now.projection()));
                 command(Command::Speed(now.speed()));
-                command(Command::Reset { run: now.run_config(), live: now.live_config() });
+                command(Command::Reset {
+                    run: now.run_config(),
+                    live: now.live_config(),
+                });
                 if now.autoplay {
                     command(Command::Play);
                 }
@@ -148,7 +158,10 @@ pub fn App() -> impl IntoView {
                     command(Command::View(now.projection()));
                 }
                 if changes.reset {
-                    command(Command::Reset { run: now.run_config(), live: now.live_config() });
+                    command(Command::Reset {
+                        run: now.run_config(),
+                        live: now.live_config(),
+                    });
                 } else if changes.live {
                     command(Command::Live(now.live_config()));
                 }
@@ -182,11 +195,16 @@ pub fn App() -> impl IntoView {
         Action::Step => send(Command::Step(1)),
         Action::Reset => {
             let now = settings.get_untracked();
-            send(Command::Reset { run: now.run_config(), live: now.live_config() });
+            send(Command::Reset {
+                run: now.run_config(),
+                live: now.live_config(),
+            });
         }
         Action::FitTemperature => {
             let mut stage = acting_stage.borrow_mut();
-            let Some(snapshot) = stage.current() else { return };
+            let Some(snapshot) = stage.current() else {
+                return;
+            };
             let fit = [0, 1].map(|m| snapshot.models[m].temperature.temperature);
             stage.fitted = Some(fit);
             stage.drawn = false;
@@ -304,7 +322,10 @@ fn Panels(
 ) -> impl IntoView {
     let model_names = Signal::derive(move || {
         let alpha = settings.with(|s| s.alpha);
-        ["Cross-entropy (hard targets)".to_string(), format!("Label smoothing (α = {alpha:.2})")]
+        [
+            "Cross-entropy (hard targets)".to_string(),
+            format!("Label smoothing (α = {alpha:.2})"),
+        ]
     });
     let classes = move || settings.with(|s| s.data.classes());
 
@@ -373,8 +394,7 @@ fn Panels(
         )
     });
     let training = Signal::derive(|| {
-        "Validation accuracy, NLL, ECE and mean ‖h‖ of both models against the step."
-            .to_string()
+        "Validation accuracy, NLL, ECE and mean ‖h‖ of both models against the step.".to_string()
     });
 
     let sections = [

@@ -7,11 +7,11 @@
 use leptos::callback::{Callable, UnsyncCallback};
 use leptos::prelude::*;
 
+use crate::core::loss::SmoothingForm;
 use crate::settings::{
     self, Choice, DataChoice, HeadChoice, OptimizerChoice, Settings, SpeedChoice, SplitChoice,
     ViewChoice,
 };
-use crate::core::loss::SmoothingForm;
 
 /// A button press the app turns into commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

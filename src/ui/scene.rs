@@ -78,7 +78,10 @@ pub struct Scene<'a> {
 impl Scene<'_> {
     /// The interpolated position of a point of model `model`.
     pub fn lerp_point(&self, from: [f32; 2], to: [f32; 2]) -> [f32; 2] {
-        [from[0] + (to[0] - from[0]) * self.t, from[1] + (to[1] - from[1]) * self.t]
+        [
+            from[0] + (to[0] - from[0]) * self.t,
+            from[1] + (to[1] - from[1]) * self.t,
+        ]
     }
 
     /// Model `index`'s frames, (previous, current). Index 0 is cross-entropy, 1 is smoothed.

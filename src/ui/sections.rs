@@ -100,7 +100,11 @@ fn PanelCanvas(
     let (registered, remembered) = (stage.clone(), mounted.clone());
     node.on_load(move |element: HtmlCanvasElement| {
         let mut stage = registered.borrow_mut();
-        stage.canvases.push(PanelCanvas { panel, model, element: element.clone() });
+        stage.canvases.push(PanelCanvas {
+            panel,
+            model,
+            element: element.clone(),
+        });
         stage.drawn = false;
         *remembered.borrow_mut() = Some(element);
     });
@@ -189,7 +193,9 @@ fn describe(stage: &Stage, model: usize, index: usize, place: [f64; 3]) -> Optio
     };
 
     let image = info.image_side.and_then(|side| {
-        let pixels = info.display_images.get(image_row * info.inputs..(image_row + 1) * info.inputs)?;
+        let pixels = info
+            .display_images
+            .get(image_row * info.inputs..(image_row + 1) * info.inputs)?;
         Some((side, pixels.to_vec()))
     });
     let row = |m: usize| -> Vec<f32> {
@@ -220,7 +226,9 @@ fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exps: Vec<f32> = logits.iter().map(|&z| (z - max).exp()).collect();
     let total: f32 = exps.iter().sum();
-    exps.iter().map(|e| e / total.max(f32::MIN_POSITIVE)).collect()
+    exps.iter()
+        .map(|e| e / total.max(f32::MIN_POSITIVE))
+        .collect()
 }
 
 /// The tooltip over cluster canvas `model`, shown while it is the hovered one.
@@ -228,7 +236,13 @@ fn softmax(logits: &[f32]) -> Vec<f32> {
 fn Tooltip(model: usize, hover: RwSignal<Option<Hover>>) -> impl IntoView {
     move || {
         let hover = hover.get().filter(|h| h.model == model)?;
-        let name = |k: usize| hover.class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
+        let name = |k: usize| {
+            hover
+                .class_names
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| k.to_string())
+        };
 
         // The true class first, then the classes either model rates highest.
         let [ce, ls] = &hover.probabilities;
@@ -266,10 +280,18 @@ fn Tooltip(model: usize, hover: RwSignal<Option<Hover>>) -> impl IntoView {
             view! { <div class="digit" style=grid aria-hidden="true">{cells}</div> }
         });
 
-        let split = if hover.split == Split::Train { "training" } else { "validation" };
+        let split = if hover.split == Split::Train {
+            "training"
+        } else {
+            "validation"
+        };
         // Open towards the middle of the canvas, so the tooltip stays on the page.
         let style = if hover.x > hover.width * 0.5 {
-            format!("right:{:.0}px;top:{:.0}px", hover.width - hover.x + 14.0, hover.y + 14.0)
+            format!(
+                "right:{:.0}px;top:{:.0}px",
+                hover.width - hover.x + 14.0,
+                hover.y + 14.0
+            )
         } else {
             format!("left:{:.0}px;top:{:.0}px", hover.x + 14.0, hover.y + 14.0)
         };

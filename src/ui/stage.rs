@@ -107,6 +107,15 @@ pub struct Stage {
 pub type SharedStage = Rc<RefCell<Stage>>;
 
 impl Stage {
+    pub fn new(view: ViewSettings, drawing: bool, reduced_motion: bool) -> Self {
+        Self {
+            view,
+            drawing,
+            reduced_motion,
+            ..Self::default()
+        }
+    }
+
     /// A new run: forget the old run's frames and history.
     pub fn start_run(&mut self, info: RunInfo) {
         self.info = Some(info);
@@ -180,7 +189,10 @@ impl Stage {
                             evaluation_temperature: fitted[canvas.model.min(1)],
                             ..self.view.clone()
                         };
-                        let scene = Scene { view: &view, ..*scene };
+                        let scene = Scene {
+                            view: &view,
+                            ..*scene
+                        };
                         canvas.panel.draw(&canvas.element, &scene, canvas.model);
                     }
                     _ => canvas.panel.draw(&canvas.element, scene, canvas.model),

@@ -80,7 +80,12 @@ impl WorkerBridge {
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
-        Ok(Self { worker, mailbox, _on_message: on_message, _on_error: on_error })
+        Ok(Self {
+            worker,
+            mailbox,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 
     /// Sends `command` now, or as soon as the worker is ready.
@@ -113,7 +118,9 @@ fn post(worker: &Worker, command: &Command) {
 fn read(message: &MessageEvent) -> Incoming {
     let data = message.data();
     if !(data.is_instance_of::<Uint8Array>() || data.is_instance_of::<js_sys::ArrayBuffer>()) {
-        return Err(format!("The worker sent something that is not bytes: {data:?}"));
+        return Err(format!(
+            "The worker sent something that is not bytes: {data:?}"
+        ));
     }
     let bytes = Uint8Array::new(&data).to_vec();
     protocol::decode::<Event>(&bytes).map_err(|error| format!("The page {error}."))

@@ -44,14 +44,18 @@ pub fn start() {
             worker.borrow_mut().tick();
         })
     };
-    channel.port1().set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
     on_tick.forget();
 
     let on_timer = Closure::<dyn FnMut()>::new(move || worker.borrow_mut().tick());
     TIMER.with(|slot| *slot.borrow_mut() = Some(on_timer));
 
     log::info!("training worker started");
-    scope.post_message(&bytes(&Event::Ready)).expect("posting to the page");
+    scope
+        .post_message(&bytes(&Event::Ready))
+        .expect("posting to the page");
 }
 
 thread_local! {
@@ -216,10 +220,12 @@ impl Worker {
         }
         TIMER.with(|slot| {
             if let Some(callback) = slot.borrow().as_ref() {
-                let _ = self.scope.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    callback.as_ref().unchecked_ref(),
-                    wait_ms.round() as i32,
-                );
+                let _ = self
+                    .scope
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        callback.as_ref().unchecked_ref(),
+                        wait_ms.round() as i32,
+                    );
             }
         });
     }
@@ -245,7 +251,11 @@ impl Worker {
 
         if self.frames || !self.playing {
             let snapshot = Box::new(twin.snapshot(self.projection));
-            self.post(&Event::Frame { snapshot, playing: self.playing, pace });
+            self.post(&Event::Frame {
+                snapshot,
+                playing: self.playing,
+                pace,
+            });
         }
         self.reset_pace();
     }

@@ -32,7 +32,10 @@ pub struct Schedule {
 
 impl Schedule {
     pub fn new(speed: Speed) -> Self {
-        Self { speed: sanitise(speed), owed: 0.0 }
+        Self {
+            speed: sanitise(speed),
+            owed: 0.0,
+        }
     }
 
     pub fn speed(&self) -> Speed {
@@ -52,11 +55,15 @@ impl Schedule {
                 let rate = rate as f64;
                 // A throttled background tab can wake after seconds: pay at most a quarter of
                 // a second's worth, rather than a burst that jumps the picture.
-                self.owed = (self.owed + elapsed_ms.max(0.0) * rate / 1000.0).min(rate * 0.25 + 1.0);
+                self.owed =
+                    (self.owed + elapsed_ms.max(0.0) * rate / 1000.0).min(rate * 0.25 + 1.0);
                 let steps = self.owed.floor();
                 self.owed -= steps;
                 let wait_ms = ((1.0 - self.owed) * 1000.0 / rate).clamp(1.0, FRAME_INTERVAL_MS);
-                Budget::Steps { steps: steps as u32, wait_ms }
+                Budget::Steps {
+                    steps: steps as u32,
+                    wait_ms,
+                }
             }
         }
     }
@@ -95,20 +102,31 @@ mod tests {
             }
         }
         // One second at 20 steps/s, give or take the fraction still owed.
-        assert!((19..=20).contains(&total), "paid {total} steps for one second at 20/s");
+        assert!(
+            (19..=20).contains(&total),
+            "paid {total} steps for one second at 20/s"
+        );
     }
 
     #[test]
     fn a_long_sleep_does_not_cause_a_burst() {
         let mut schedule = Schedule::new(Speed::StepsPerSecond(100.0));
-        let Budget::Steps { steps, .. } = schedule.next(60_000.0) else { panic!("fixed pace") };
+        let Budget::Steps { steps, .. } = schedule.next(60_000.0) else {
+            panic!("fixed pace")
+        };
         assert!(steps <= 26, "a minute asleep paid {steps} steps at once");
     }
 
     #[test]
     fn speeds_are_clamped_and_nan_means_fastest() {
-        assert_eq!(sanitise(Speed::StepsPerSecond(1e9)), Speed::StepsPerSecond(2000.0));
-        assert_eq!(sanitise(Speed::StepsPerSecond(0.0)), Speed::StepsPerSecond(0.25));
+        assert_eq!(
+            sanitise(Speed::StepsPerSecond(1e9)),
+            Speed::StepsPerSecond(2000.0)
+        );
+        assert_eq!(
+            sanitise(Speed::StepsPerSecond(0.0)),
+            Speed::StepsPerSecond(0.25)
+        );
         assert_eq!(sanitise(Speed::StepsPerSecond(f32::NAN)), Speed::Fastest);
     }
 

@@ -20,10 +20,10 @@ pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd128;
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-use simd128 as active;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 use scalar as active;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use simd128 as active;
 
 /// Whether the hand-written simd128 path is compiled into this build.
 pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
@@ -83,13 +83,19 @@ pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write
 
 /// Adds `bias` to every row of the row-major `rows × bias.len()` matrix `c`.
 pub fn add_bias(c: &mut [f32], bias: &[f32]) {
-    assert!(!bias.is_empty() && c.len() % bias.len() == 0, "bias does not divide the matrix");
+    assert!(
+        !bias.is_empty() && c.len().is_multiple_of(bias.len()),
+        "bias does not divide the matrix"
+    );
     active::add_bias(c, bias);
 }
 
 /// `out[j] (+)= Σ_i a[i, j]` over the rows of the row-major matrix `a` with `out.len()` columns.
 pub fn column_sums(a: &[f32], out: &mut [f32], write: Write) {
-    assert!(!out.is_empty() && a.len() % out.len() == 0, "columns do not divide the matrix");
+    assert!(
+        !out.is_empty() && a.len().is_multiple_of(out.len()),
+        "columns do not divide the matrix"
+    );
     active::column_sums(a, out, write);
 }
 
@@ -100,7 +106,11 @@ pub fn relu(x: &mut [f32]) {
 
 /// Zeroes `grad` wherever the ReLU output `activation` is not positive.
 pub fn relu_backward(grad: &mut [f32], activation: &[f32]) {
-    assert_eq!(grad.len(), activation.len(), "gradient and activation differ in length");
+    assert_eq!(
+        grad.len(),
+        activation.len(),
+        "gradient and activation differ in length"
+    );
     active::relu_backward(grad, activation);
 }
 
@@ -110,15 +120,29 @@ pub fn relu_backward(grad: &mut [f32], activation: &[f32]) {
 /// out[i, k] = exp(z[i, k] − max_j z[i, j]) / Σ_j exp(z[i, j] − max_j z[i, j])
 /// ```
 pub fn softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
-    assert!(cols > 0 && logits.len() % cols == 0, "columns do not divide the logits");
-    assert_eq!(logits.len(), out.len(), "output differs in length from the logits");
+    assert!(
+        cols > 0 && logits.len().is_multiple_of(cols),
+        "columns do not divide the logits"
+    );
+    assert_eq!(
+        logits.len(),
+        out.len(),
+        "output differs in length from the logits"
+    );
     active::softmax_rows(logits, cols, out);
 }
 
 /// Row-wise log-softmax: `out[i, k] = z[i, k] − max_j z[i, j] − log Σ_j exp(z[i, j] − max)`.
 pub fn log_softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
-    assert!(cols > 0 && logits.len() % cols == 0, "columns do not divide the logits");
-    assert_eq!(logits.len(), out.len(), "output differs in length from the logits");
+    assert!(
+        cols > 0 && logits.len().is_multiple_of(cols),
+        "columns do not divide the logits"
+    );
+    assert_eq!(
+        logits.len(),
+        out.len(),
+        "output differs in length from the logits"
+    );
     active::log_softmax_rows(logits, cols, out);
 }
 
@@ -151,7 +175,10 @@ pub fn scale(alpha: f32, x: &mut [f32]) {
 
 /// The Euclidean norm of each row of the row-major matrix `a` with `cols` columns.
 pub fn row_norms(a: &[f32], cols: usize, out: &mut [f32]) {
-    assert!(cols > 0 && a.len() == out.len() * cols, "row norms: shape mismatch");
+    assert!(
+        cols > 0 && a.len() == out.len() * cols,
+        "row norms: shape mismatch"
+    );
     for (row, norm) in a.chunks_exact(cols).zip(out.iter_mut()) {
         *norm = dot(row, row).sqrt();
     }

@@ -134,7 +134,12 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
             lanes[lane] += cx[lane] * cy[lane];
         }
     }
-    let tail: f32 = xs.remainder().iter().zip(ys.remainder()).map(|(a, b)| a * b).sum();
+    let tail: f32 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 

@@ -5,7 +5,8 @@
 //! allowed to differ between engines, and the scalar twin must agree with it.
 //!
 //! The matrix products share one register-blocked micro-kernel. It keeps a block of
-//! `MR` rows × `4·NV` columns of `C` in registers while it walks `k`, loading a row of `B`
+//! `MR` rows × `4·NV` columns of `C` in registers (6 × 8: twelve accumulators, the count at
+//! which the f32x4 peak is reached on this machine) while it walks `k`, loading a row of `B`
 //! once per step and broadcasting one element of `A` per row:
 //!
 //! ```text
@@ -22,7 +23,7 @@ use std::cell::RefCell;
 use super::{Dims, Write};
 
 /// Rows of `C` in one register block.
-const MR: usize = 4;
+const MR: usize = 6;
 
 /// Where `A(i, p)` lives: `a[i * row + p * col]`.
 #[derive(Clone, Copy)]
@@ -32,14 +33,20 @@ struct Layout {
 }
 
 pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let layout = Layout { row: dims.k, col: 1 };
+    let layout = Layout {
+        row: dims.k,
+        col: 1,
+    };
     // SAFETY: `Dims::check` in the caller proved a, b and c hold m·k, k·n and m·n elements,
     // and `layout` addresses A(i, p) at i·k + p < m·k.
     unsafe { gemm(dims, a.as_ptr(), layout, b.as_ptr(), c.as_mut_ptr(), write) }
 }
 
 pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let layout = Layout { row: 1, col: dims.m };
+    let layout = Layout {
+        row: 1,
+        col: dims.m,
+    };
     // SAFETY: as in `matmul`; A is stored k×m, so A(i, p) sits at p·m + i < k·m.
     unsafe { gemm(dims, a.as_ptr(), layout, b.as_ptr(), c.as_mut_ptr(), write) }
 }
@@ -70,72 +77,162 @@ pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write
 unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut f32, w: Write) {
     let Dims { m, k, n } = dims;
     let accumulate = w == Write::Accumulate;
+    let b_panel = Panel { ptr: b, stride: n };
 
     let mut j = 0;
     while j + 8 <= n {
-        rows::<2>(dims, a, layout, b, c, j, accumulate);
+        let out = Panel {
+            ptr: c.add(j),
+            stride: n,
+        };
+        rows::<2>(m, k, a, layout, b_panel.offset(j), out, accumulate);
         j += 8;
     }
     if j + 4 <= n {
-        rows::<1>(dims, a, layout, b, c, j, accumulate);
+        let out = Panel {
+            ptr: c.add(j),
+            stride: n,
+        };
+        rows::<1>(m, k, a, layout, b_panel.offset(j), out, accumulate);
         j += 4;
     }
+    if j < n {
+        narrow_tail(dims, a, layout, b, c, j, accumulate);
+    }
+}
 
-    // The last n mod 4 columns: too narrow for a vector, so plain dot products.
-    for jj in j..n {
-        for i in 0..m {
-            let mut total = 0.0;
-            for p in 0..k {
-                total += *a.add(i * layout.row + p * layout.col) * *b.add(p * n + jj);
+/// The last `n mod 4` columns. Scalar loops would cost as much as the vector panels beside
+/// them (at n = 10 they are a fifth of the work), so the columns are copied into a zero-padded
+/// `k × 4` panel, run through the same micro-kernel into a `MR × 4` buffer, and copied back.
+unsafe fn narrow_tail(
+    dims: Dims,
+    a: *const f32,
+    layout: Layout,
+    b: *const f32,
+    c: *mut f32,
+    j: usize,
+    accumulate: bool,
+) {
+    let Dims { m, k, n } = dims;
+    let width = n - j;
+    TAIL.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        scratch.resize(k * 4, 0.0);
+        for p in 0..k {
+            for q in 0..width {
+                scratch[p * 4 + q] = *b.add(p * n + j + q);
             }
-            let out = c.add(i * n + jj);
-            *out = if accumulate { *out + total } else { total };
+        }
+
+        let panel = Panel {
+            ptr: scratch.as_ptr(),
+            stride: 4,
+        };
+        let mut i = 0;
+        while i < m {
+            let rows = (m - i).min(MR);
+            let mut out = [0.0f32; MR * 4];
+            if accumulate {
+                for r in 0..rows {
+                    for q in 0..width {
+                        out[r * 4 + q] = *c.add((i + r) * n + j + q);
+                    }
+                }
+            }
+            let target = Panel {
+                ptr: out.as_mut_ptr(),
+                stride: 4,
+            };
+            let a_rows = a.add(i * layout.row);
+            match rows {
+                MR => block::<MR, 1>(k, a_rows, layout, panel, target, true),
+                5 => block::<5, 1>(k, a_rows, layout, panel, target, true),
+                4 => block::<4, 1>(k, a_rows, layout, panel, target, true),
+                3 => block::<3, 1>(k, a_rows, layout, panel, target, true),
+                2 => block::<2, 1>(k, a_rows, layout, panel, target, true),
+                _ => block::<1, 1>(k, a_rows, layout, panel, target, true),
+            }
+            for r in 0..rows {
+                for q in 0..width {
+                    *c.add((i + r) * n + j + q) = out[r * 4 + q];
+                }
+            }
+            i += rows;
+        }
+    });
+}
+
+thread_local! {
+    /// The zero-padded panel of [`narrow_tail`].
+    static TAIL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A row-major matrix seen through a pointer to its first element and a row stride.
+#[derive(Clone, Copy)]
+struct Panel<P> {
+    ptr: P,
+    stride: usize,
+}
+
+impl Panel<*const f32> {
+    unsafe fn offset(self, columns: usize) -> Self {
+        Panel {
+            ptr: self.ptr.add(columns),
+            stride: self.stride,
         }
     }
 }
 
-/// One column panel `j..j+4·NV` of `C`, all rows: full `MR` blocks, then the leftover rows.
+/// One column panel of `C`, all `m` rows: full `MR` blocks, then the leftover rows.
 #[inline(always)]
 unsafe fn rows<const NV: usize>(
-    dims: Dims,
+    m: usize,
+    k: usize,
     a: *const f32,
     layout: Layout,
-    b: *const f32,
-    c: *mut f32,
-    j: usize,
+    b: Panel<*const f32>,
+    c: Panel<*mut f32>,
     accumulate: bool,
 ) {
-    let m = dims.m;
     let mut i = 0;
     while i + MR <= m {
-        block::<MR, NV>(dims, a, layout, b, c, i, j, accumulate);
+        let out = Panel {
+            ptr: c.ptr.add(i * c.stride),
+            stride: c.stride,
+        };
+        block::<MR, NV>(k, a.add(i * layout.row), layout, b, out, accumulate);
         i += MR;
     }
+    let a = a.add(i * layout.row);
+    let out = Panel {
+        ptr: c.ptr.add(i * c.stride),
+        stride: c.stride,
+    };
     match m - i {
-        3 => block::<3, NV>(dims, a, layout, b, c, i, j, accumulate),
-        2 => block::<2, NV>(dims, a, layout, b, c, i, j, accumulate),
-        1 => block::<1, NV>(dims, a, layout, b, c, i, j, accumulate),
+        5 => block::<5, NV>(k, a, layout, b, out, accumulate),
+        4 => block::<4, NV>(k, a, layout, b, out, accumulate),
+        3 => block::<3, NV>(k, a, layout, b, out, accumulate),
+        2 => block::<2, NV>(k, a, layout, b, out, accumulate),
+        1 => block::<1, NV>(k, a, layout, b, out, accumulate),
         _ => {}
     }
 }
 
-/// The micro-kernel: `C[i..i+R, j..j+4·NV] (+)= A[i..i+R, :]·B[:, j..j+4·NV]`.
+/// The micro-kernel: `C[0..R, 0..4·NV] (+)= A[0..R, :]·B[:, 0..4·NV]`, with every pointer
+/// already at the block's first row and column.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)] // reason: the hot loop takes raw parts, not a struct
 unsafe fn block<const R: usize, const NV: usize>(
-    dims: Dims,
+    k: usize,
     a: *const f32,
     layout: Layout,
-    b: *const f32,
-    c: *mut f32,
-    i: usize,
-    j: usize,
+    b: Panel<*const f32>,
+    c: Panel<*mut f32>,
     accumulate: bool,
 ) {
-    let Dims { k, n, .. } = dims;
     let mut acc = [[f32x4_splat(0.0); NV]; R];
-    let mut a_col = a.add(i * layout.row);
-    let mut b_row = b.add(j);
+    let mut a_col = a;
+    let mut b_row = b.ptr;
 
     for _ in 0..k {
         let mut b_vec = [f32x4_splat(0.0); NV];
@@ -143,20 +240,24 @@ unsafe fn block<const R: usize, const NV: usize>(
             *slot = v128_load(b_row.add(4 * v) as *const v128);
         }
         for (r, acc_row) in acc.iter_mut().enumerate() {
-            let a_splat = f32x4_splat(*a_col.add(r * layout.row));
+            let a_splat = v128_load32_splat(a_col.add(r * layout.row) as *const u32);
             for (slot, b_v) in acc_row.iter_mut().zip(b_vec) {
                 *slot = f32x4_add(*slot, f32x4_mul(a_splat, b_v));
             }
         }
         a_col = a_col.add(layout.col);
-        b_row = b_row.add(n);
+        b_row = b_row.add(b.stride);
     }
 
     for (r, acc_row) in acc.iter().enumerate() {
-        let out = c.add((i + r) * n + j);
+        let out = c.ptr.add(r * c.stride);
         for (v, value) in acc_row.iter().enumerate() {
             let dst = out.add(4 * v) as *mut v128;
-            let value = if accumulate { f32x4_add(v128_load(dst), *value) } else { *value };
+            let value = if accumulate {
+                f32x4_add(v128_load(dst), *value)
+            } else {
+                *value
+            };
             v128_store(dst, value);
         }
     }
@@ -164,7 +265,7 @@ unsafe fn block<const R: usize, const NV: usize>(
 
 pub fn add_bias(c: &mut [f32], bias: &[f32]) {
     for row in c.chunks_exact_mut(bias.len()) {
-        zip_apply(row, bias, f32x4_add, |x, b| x + b);
+        zip_apply(row, bias, |x, b| f32x4_add(x, b), |x, b| x + b);
     }
 }
 
@@ -173,7 +274,7 @@ pub fn column_sums(a: &[f32], out: &mut [f32], write: Write) {
         out.fill(0.0);
     }
     for row in a.chunks_exact(out.len()) {
-        zip_apply(out, row, f32x4_add, |x, b| x + b);
+        zip_apply(out, row, |x, b| f32x4_add(x, b), |x, b| x + b);
     }
 }
 
@@ -224,12 +325,18 @@ pub fn log_softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
 }
 
 pub fn sum(x: &[f32]) -> f32 {
-    reduce(x, f32x4_splat(0.0), f32x4_add, |acc, v| acc + v, |a, b| a + b)
+    reduce(
+        x,
+        f32x4_splat(0.0),
+        |a, b| f32x4_add(a, b),
+        |acc, v| acc + v,
+        |a, b| a + b,
+    )
 }
 
 pub fn max(x: &[f32]) -> f32 {
     let start = f32x4_splat(f32::NEG_INFINITY);
-    reduce(x, start, f32x4_pmax, f32::max, f32::max)
+    reduce(x, start, |a, b| f32x4_pmax(a, b), f32::max, f32::max)
 }
 
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
@@ -246,13 +353,23 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
             }
         }
     }
-    let tail: f32 = xs.remainder().iter().zip(ys.remainder()).map(|(a, b)| a * b).sum();
+    let tail: f32 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
     horizontal(f32x4_add(acc[0], acc[1]), |a, b| a + b) + tail
 }
 
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     let a = f32x4_splat(alpha);
-    zip_apply(y, x, |y, x| f32x4_add(y, f32x4_mul(a, x)), |y, x| y + alpha * x);
+    zip_apply(
+        y,
+        x,
+        |y, x| f32x4_add(y, f32x4_mul(a, x)),
+        |y, x| y + alpha * x,
+    );
 }
 
 pub fn scale(alpha: f32, x: &mut [f32]) {
@@ -284,7 +401,10 @@ fn zip_apply(
         // SAFETY: both chunks hold exactly four contiguous f32s.
         unsafe {
             let ptr = cd.as_mut_ptr() as *mut v128;
-            v128_store(ptr, vector(v128_load(ptr), v128_load(cs.as_ptr() as *const v128)));
+            v128_store(
+                ptr,
+                vector(v128_load(ptr), v128_load(cs.as_ptr() as *const v128)),
+            );
         }
     }
     for (x, y) in d.into_remainder().iter_mut().zip(s.remainder()) {
@@ -308,7 +428,10 @@ fn reduce(
         acc = vector(acc, unsafe { v128_load(chunk.as_ptr() as *const v128) });
     }
     let folded = horizontal(acc, lanes);
-    chunks.remainder().iter().fold(folded, |total, value| scalar(total, *value))
+    chunks
+        .remainder()
+        .iter()
+        .fold(folded, |total, value| scalar(total, *value))
 }
 
 #[inline(always)]

@@ -11,7 +11,8 @@
 use ndarray::ArrayView2;
 use web_sys::HtmlCanvasElement;
 
-use super::canvas::{legend, Plot, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES, MUTED};
+use super::canvas::{legend, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES, MUTED};
+use super::chart::Plot;
 use crate::core::metrics::{self, Reliability};
 use crate::ui::scene::Scene;
 

@@ -72,7 +72,7 @@ fn split_labels<'a>(scene: &Scene<'a>) -> &'a [usize] {
     }
 }
 
-fn split_points<'f>(frame: &'f ModelFrame, split: Split) -> &'f [[f32; 2]] {
+fn split_points(frame: &ModelFrame, split: Split) -> &[[f32; 2]] {
     match split {
         Split::Train => &frame.train_points,
         Split::Validation => &frame.validation_points,

@@ -13,7 +13,8 @@
 
 use web_sys::HtmlCanvasElement;
 
-use super::canvas::{finite_range, Plot, Rect, Surface, INK, MODEL_COLOURS, MUTED};
+use super::canvas::{Rect, Surface, INK, MODEL_COLOURS, MUTED};
+use super::chart::{finite_range, Plot};
 use crate::core::loss::{loss_at_gap, true_probability_at_gap, Smoothing, SmoothingForm};
 use crate::core::twin::SMOOTHED;
 use crate::ui::scene::Scene;
@@ -108,17 +109,12 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene, model: usize) {
             plot.vline(&s, optimum as f64);
         }
         s.solid();
+        // Below the curve, which passes through (Δ*, ceiling).
         let x = probability.x.map(optimum as f64) + s.px(4.0);
+        let y = probability.area.bottom() - s.px(4.0);
         s.font(11.0);
         let label = format!("Δ* = {optimum:.2}");
-        s.text(
-            &label,
-            x,
-            probability.area.y + s.px(14.0),
-            "left",
-            "top",
-            MODEL_COLOURS[model],
-        );
+        s.text(&label, x, y, "left", "bottom", MODEL_COLOURS[model]);
     }
 }
 
@@ -190,7 +186,11 @@ fn loss_plot(scene: &Scene, model: usize, area: Rect, axis: (f64, f64)) -> Plot 
 }
 
 fn draw_loss(s: &Surface, plot: &Plot, classes: usize, smoothing: Smoothing, model: usize) {
-    plot.axes(s, "", "loss (solid), slope dL/dΔ (dashed)");
+    // Titled on the right: on the left the loss curve runs along the top.
+    plot.axes(s, "", "");
+    let title = "loss (solid), slope dL/dΔ (dashed)";
+    let (x, y) = (plot.area.right() - s.px(4.0), plot.area.y + s.px(3.0));
+    s.text(title, x, y, "right", "top", MUTED);
     s.pen(MUTED, 1.0);
     plot.hline(s, 0.0);
 

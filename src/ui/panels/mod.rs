@@ -6,10 +6,11 @@
 //! [`SMOOTHED`](crate::core::twin::SMOOTHED) (1); the training-curves panel draws both and
 //! ignores it. When `view.shared_scale` is on, the two models' canvases of a panel use axis
 //! ranges computed from both models, so sizes compare honestly. Drawing goes straight to the
-//! 2D context (see [`canvas`]) and never panics on empty or non-finite data.
+//! 2D context (see [`canvas`] and [`chart`]) and never panics on empty or non-finite data.
 
 pub mod calibration;
 pub mod canvas;
+pub mod chart;
 pub mod clusters;
 pub mod curves;
 pub mod norms;

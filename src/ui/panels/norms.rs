@@ -7,7 +7,8 @@
 
 use web_sys::HtmlCanvasElement;
 
-use super::canvas::{finite_range, Plot, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES};
+use super::canvas::{Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES};
+use super::chart::{finite_range, step_range, Plot};
 use crate::ui::scene::{HistoryPoint, Scene};
 
 /// Bars of the norm histogram.
@@ -116,7 +117,7 @@ fn draw_histogram(s: &Surface, scene: &Scene, model: usize, area: Rect, axis: (f
 /// Both models' mean ‖h‖ against the step, this model's line drawn over the other's.
 fn draw_history(s: &Surface, history: &[HistoryPoint], model: usize, area: Rect) {
     let norm = |point: &HistoryPoint, m: usize| point.metrics[m].mean_feature_norm as f64;
-    let steps = finite_range(history.iter().map(|p| p.step as f64));
+    let steps = step_range(history.iter().map(|p| p.step));
     let norms = finite_range(history.iter().flat_map(|p| [norm(p, 0), norm(p, 1)]));
     let (Some(steps), Some(norms)) = (steps, norms) else {
         s.font(10.0);

@@ -10,7 +10,8 @@
 use ndarray::ArrayView2;
 use web_sys::HtmlCanvasElement;
 
-use super::canvas::{class_name, legend, Plot, Rect, Surface, INK, MODEL_COLOURS, MUTED};
+use super::canvas::{class_name, legend, Rect, Surface, INK, MODEL_COLOURS, MUTED};
+use super::chart::Plot;
 use crate::core::metrics;
 use crate::ui::scene::{Scene, Split};
 
@@ -181,7 +182,7 @@ fn draw_bars(
 
     let faint = format!("rgba(110,119,129,{UNSHARPENED_ALPHA})");
     let entries = [(faint.as_str(), "p"), (colour, "Sharpen(p, T)")];
-    legend(s, area.right() - s.px(150.0), area.y + s.px(8.0), &entries);
+    legend(s, s.width - s.px(150.0), s.px(12.0), &entries);
 }
 
 fn draw_entropy(s: &Surface, model: usize, area: Rect, probabilities: &[f32], temperature: f32) {

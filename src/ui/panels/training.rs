@@ -7,8 +7,8 @@
 
 use web_sys::HtmlCanvasElement;
 
-use super::canvas::MUTED;
-use super::canvas::{finite_range, legend, Plot, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES};
+use super::canvas::{legend, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES, MUTED};
+use super::chart::{finite_range, step_range, Plot};
 use crate::core::twin::Metrics;
 use crate::ui::scene::{HistoryPoint, Scene};
 
@@ -57,7 +57,7 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene, _model: usize) {
         return;
     };
     let history = scene.history;
-    let Some(steps) = finite_range(history.iter().map(|p| p.step as f64)) else {
+    let Some(steps) = step_range(history.iter().map(|p| p.step)) else {
         s.message("Training curves appear once training starts");
         return;
     };
@@ -118,8 +118,8 @@ fn draw_chart(s: &Surface, history: &[HistoryPoint], chart: &Chart, cell: Rect, 
 
     // A line needs no more points than the chart is pixels wide.
     let stride = (history.len() / (area.w as usize).max(1)).max(1);
-    for model in 0..2 {
-        s.pen(MODEL_COLOURS[model], 1.75);
+    for (model, colour) in MODEL_COLOURS.iter().enumerate() {
+        s.pen(colour, 1.75);
         for (read, dashed) in readings.iter().zip([false, true]) {
             let Some(read) = read else { continue };
             if dashed {
