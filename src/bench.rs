@@ -3,11 +3,14 @@
 //! Three numbers, all taken in one run on one core:
 //!
 //! - GFLOP/s of our products at the MLP's real shapes, next to ndarray's `dot` on the same
-//!   operands (ndarray calls matrixmultiply, which has its own simd128 kernel on wasm);
+//!   operands, written into the same preallocated output through `general_mat_mul` (what
+//!   `dot` calls, minus the allocation); ndarray calls matrixmultiply, which has its own
+//!   simd128 kernel on wasm;
 //! - the single-core f32x4 peak: `acc ← acc·x + y` on 8 to 16 independent accumulators, the
 //!   best of the sweep (each step is one multiply and one add per lane, so 8 flops per vector);
 //! - twin-training steps per second at several batch sizes, as a share of that peak.
 
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
 
 use crate::core::kernels::{self, Dims, Write};
@@ -111,8 +114,8 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
         }
     });
     let theirs = time_per_call(clock, 60.0, || {
-        let out = ndarray_product(product, a.view(), b.view());
-        std::hint::black_box(out);
+        ndarray_product(product, a.view(), b.view(), &mut c);
+        std::hint::black_box(&c);
     });
 
     let gflops = |ms: f64| dims.flops() / (ms * 1e6);
@@ -124,11 +127,13 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
     }
 }
 
-fn ndarray_product(product: Product, a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+/// ndarray's product into the same preallocated output our kernel writes, so neither side
+/// pays for an allocation; `general_mat_mul` is what `dot` calls, minus the allocation.
+fn ndarray_product(product: Product, a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>) {
     match product {
-        Product::Plain => a.dot(&b),
-        Product::TransposeA => a.t().dot(&b),
-        Product::TransposeB => a.dot(&b.t()),
+        Product::Plain => general_mat_mul(1.0, &a, &b, 0.0, c),
+        Product::TransposeA => general_mat_mul(1.0, &a.t(), &b, 0.0, c),
+        Product::TransposeB => general_mat_mul(1.0, &a, &b.t(), 0.0, c),
     }
 }
 

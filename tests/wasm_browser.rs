@@ -21,7 +21,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 // Comparing the simd128 kernels with their scalar twin means nothing if this binary has no
 // simd128 in it, so a build without the feature does not compile at all.
-const _: () = assert!(kernels::SIMD128, "tests/wasm_browser.rs must be built with +simd128");
+const _: () = assert!(
+    kernels::SIMD128,
+    "tests/wasm_browser.rs must be built with +simd128"
+);
 
 /// Odd sizes, so every kernel runs its vector body, its row blocks and its scalar tails.
 const SIZES: [usize; 5] = [1, 3, 17, 63, 130];

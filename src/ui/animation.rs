@@ -179,12 +179,15 @@ pub fn use_stage_animation(stage: SharedStage, on_first_draw: impl Fn() + 'stati
         let resized = fit_canvases(&stage.canvases);
         let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
         let t = stage.progress(now);
-        // Idle frames cost nothing: draw only while gliding, or once after any change.
-        if stage.drawn && !resized && t >= 1.0 {
+        // Idle frames cost nothing. A change redraws every panel once; between snapshots
+        // only the gliding panels are redrawn, until they reach the current one.
+        let everything = !stage.drawn || resized;
+        if !everything && stage.settled {
             return;
         }
-        if stage.draw_all(t) {
-            stage.drawn = t >= 1.0;
+        if stage.draw(t, !everything) {
+            stage.drawn = true;
+            stage.settled = t >= 1.0;
             if !stage.drawn_once {
                 stage.drawn_once = true;
                 on_first_draw();

@@ -59,6 +59,12 @@ impl Panel {
         self == Panel::Training
     }
 
+    /// Whether the panel glides between snapshots. The others draw from the current
+    /// snapshot alone, so they are redrawn when something changes, not every animation frame.
+    pub fn moves(self) -> bool {
+        self == Panel::Clusters
+    }
+
     fn draw(self, canvas: &HtmlCanvasElement, scene: &Scene, model: usize) {
         match self {
             Panel::Clusters => panels::clusters::draw(canvas, scene, model),
@@ -93,8 +99,10 @@ pub struct Stage {
     /// Per-model evaluation temperatures set by "Fit T"; `None` uses `view`'s.
     pub fitted: Option<[f32; 2]>,
     pub canvases: Vec<PanelCanvas>,
-    /// Whether the panels show the latest state; cleared whenever something to draw changes.
+    /// Whether every panel shows the latest state; cleared whenever something to draw changes.
     pub drawn: bool,
+    /// Whether the gliding panels have reached the current snapshot (progress 1).
+    pub settled: bool,
     /// Whether anything has been drawn since the page opened.
     pub drawn_once: bool,
     /// Whether the panels are drawn at all (`draw=0` turns them off).
@@ -146,6 +154,7 @@ impl Stage {
         self.current = Some(snapshot);
         self.arrivals = (self.arrivals.1, now);
         self.drawn = false;
+        self.settled = false;
     }
 
     pub fn current(&self) -> Option<&Snapshot> {
@@ -177,10 +186,15 @@ impl Stage {
         Some(f(&scene))
     }
 
-    /// Draws every registered canvas at progress `t`; `false` if there was nothing to draw.
-    pub fn draw_all(&self, t: f32) -> bool {
+    /// Draws the registered canvases at progress `t`, every one or only the gliding ones;
+    /// `false` if there was nothing to draw.
+    pub fn draw(&self, t: f32, only_moving: bool) -> bool {
         self.with_scene(t, |scene| {
-            for canvas in &self.canvases {
+            let canvases = self
+                .canvases
+                .iter()
+                .filter(|c| !only_moving || c.panel.moves());
+            for canvas in canvases {
                 match (canvas.panel, self.fitted) {
                     // After "Fit T" each model's reliability diagram is evaluated at its own
                     // fitted temperature, so that canvas gets a per-model view.

@@ -1,10 +1,8 @@
 //! Shared drawing helpers: the 2D context in device pixels, colours, legends and class names.
 //!
-//! Every panel draws straight onto a `CanvasRenderingContext2d`. Plotters' wasm text layout
-//! appends a `<span>` to the document for each label it measures, which forces a page layout
-//! per label; a dozen charts redrawn sixty times a second cannot afford that, so the few chart
-//! parts the panels need live here and in [`chart`](super::chart), with text placed by the
-//! canvas's own alignment.
+//! Axes and curves go through plotters (see [`chart`](super::chart)); the scatter of the
+//! cluster panel, histogram and reliability bars, digit images and annotations are drawn on
+//! the context directly, where plotters would cost several JS calls a mark and gain nothing.
 
 use std::borrow::Cow;
 
@@ -94,6 +92,8 @@ impl Rect {
 /// A canvas's 2D context, cleared and ready, with its size in device pixels and the device
 /// pixel ratio used to size text and lines.
 pub struct Surface {
+    /// The canvas, for plotters' backend, which draws on the same context.
+    pub canvas: HtmlCanvasElement,
     pub ctx: CanvasRenderingContext2d,
     pub width: f64,
     pub height: f64,
@@ -111,6 +111,7 @@ impl Surface {
             return None;
         }
         let surface = Surface {
+            canvas: canvas.clone(),
             ctx,
             width,
             height,

@@ -14,7 +14,7 @@
 use web_sys::HtmlCanvasElement;
 
 use super::canvas::{Rect, Surface, INK, MODEL_COLOURS, MUTED};
-use super::chart::{finite_range, Plot};
+use super::chart::{finite_range, Pen, Plot};
 use crate::core::loss::{loss_at_gap, true_probability_at_gap, Smoothing, SmoothingForm};
 use crate::core::twin::SMOOTHED;
 use crate::ui::scene::Scene;
@@ -139,9 +139,9 @@ fn caption(s: &Surface, scene: &Scene, model: usize, smoothing: Smoothing) {
 fn draw_probability(s: &Surface, plot: &Plot, classes: usize, smoothing: Smoothing, model: usize) {
     plot.axes(s, "", "p_y(Δ)");
     let axis = (plot.x.lo, plot.x.hi);
-    s.pen(MODEL_COLOURS[model], 2.0);
     plot.polyline(
         s,
+        Pen::solid(MODEL_COLOURS[model], 2.0),
         (0..=SAMPLES).map(|i| {
             let gap = gap_at(axis, i);
             (gap, true_probability_at_gap(gap as f32, classes) as f64)
@@ -204,21 +204,14 @@ fn draw_loss(s: &Surface, plot: &Plot, classes: usize, smoothing: Smoothing, mod
             let gap = gap_at(axis, i);
             (gap, loss_at_gap(gap as f32, classes, smoothing))
         };
-        s.pen(colour, width);
-        plot.polyline(
-            s,
-            (0..=SAMPLES)
-                .map(at)
-                .map(|(gap, (loss, _))| (gap, loss as f64)),
-        );
-        s.dashed(5.0, 3.0);
-        plot.polyline(
-            s,
-            (0..=SAMPLES)
-                .map(at)
-                .map(|(gap, (_, slope))| (gap, slope as f64)),
-        );
-        s.solid();
+        let losses = (0..=SAMPLES)
+            .map(at)
+            .map(|(gap, (loss, _))| (gap, loss as f64));
+        plot.polyline(s, Pen::solid(colour, width), losses);
+        let slopes = (0..=SAMPLES)
+            .map(at)
+            .map(|(gap, (_, slope))| (gap, slope as f64));
+        plot.polyline(s, Pen::dashed(colour, width, 5.0, 3.0), slopes);
     }
 }
 

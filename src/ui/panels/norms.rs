@@ -8,7 +8,7 @@
 use web_sys::HtmlCanvasElement;
 
 use super::canvas::{Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES};
-use super::chart::{finite_range, step_range, Plot};
+use super::chart::{finite_range, step_range, Pen, Plot};
 use crate::ui::scene::{HistoryPoint, Scene};
 
 /// Bars of the norm histogram.
@@ -140,10 +140,8 @@ fn draw_history(s: &Surface, history: &[HistoryPoint], model: usize, area: Rect)
     let stride = (history.len() / (area.w as usize).max(1)).max(1);
     for m in [1 - model, model] {
         let (width, alpha) = if m == model { (2.0, 1.0) } else { (1.25, 0.45) };
-        s.ctx.set_global_alpha(alpha);
-        s.pen(MODEL_COLOURS[m], width);
+        let pen = Pen::solid(MODEL_COLOURS[m], width).faded(alpha);
         let sampled = history.iter().step_by(stride).chain(history.last());
-        plot.polyline(s, sampled.map(|p| (p.step as f64, norm(p, m))));
+        plot.polyline(s, pen, sampled.map(|p| (p.step as f64, norm(p, m))));
     }
-    s.ctx.set_global_alpha(1.0);
 }

@@ -11,7 +11,7 @@ use ndarray::ArrayView2;
 use web_sys::HtmlCanvasElement;
 
 use super::canvas::{class_name, legend, Rect, Surface, INK, MODEL_COLOURS, MUTED};
-use super::chart::Plot;
+use super::chart::{Pen, Plot};
 use crate::core::metrics;
 use crate::ui::scene::{Scene, Split};
 
@@ -219,8 +219,8 @@ fn draw_entropy(s: &Surface, model: usize, area: Rect, probabilities: &[f32], te
         MUTED,
     );
 
-    s.pen(MODEL_COLOURS[model], 2.0);
-    plot.polyline(s, (0..=SAMPLES).map(|i| (at(i), entropy_at(at(i)))));
+    let pen = Pen::solid(MODEL_COLOURS[model], 2.0);
+    plot.polyline(s, pen, (0..=SAMPLES).map(|i| (at(i), entropy_at(at(i)))));
 
     let t = (temperature as f64).clamp(TEMPERATURE_RANGE.0, TEMPERATURE_RANGE.1);
     let h = entropy_at(t);

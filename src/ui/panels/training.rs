@@ -8,7 +8,7 @@
 use web_sys::HtmlCanvasElement;
 
 use super::canvas::{legend, Rect, Surface, INK, MODEL_COLOURS, MODEL_NAMES, MUTED};
-use super::chart::{finite_range, step_range, Plot};
+use super::chart::{finite_range, step_range, Pen, Plot};
 use crate::core::twin::Metrics;
 use crate::ui::scene::{HistoryPoint, Scene};
 
@@ -119,18 +119,15 @@ fn draw_chart(s: &Surface, history: &[HistoryPoint], chart: &Chart, cell: Rect, 
     // A line needs no more points than the chart is pixels wide.
     let stride = (history.len() / (area.w as usize).max(1)).max(1);
     for (model, colour) in MODEL_COLOURS.iter().enumerate() {
-        s.pen(colour, 1.75);
-        for (read, dashed) in readings.iter().zip([false, true]) {
+        let pens = [
+            Pen::solid(colour, 1.75),
+            Pen::dashed(colour, 1.75, 4.0, 3.0),
+        ];
+        for (read, pen) in readings.iter().zip(pens) {
             let Some(read) = read else { continue };
-            if dashed {
-                s.dashed(4.0, 3.0);
-            }
             let sampled = history.iter().step_by(stride).chain(history.last());
-            plot.polyline(
-                s,
-                sampled.map(|p| (p.step as f64, read(&p.metrics[model]) as f64)),
-            );
-            s.solid();
+            let points = sampled.map(|p| (p.step as f64, read(&p.metrics[model]) as f64));
+            plot.polyline(s, pen, points);
         }
     }
 }
