@@ -1,9 +1,12 @@
 //! The paper's claims, checked on the live twins trained on the bundled digits with the
 //! app's default settings and α = 0.1. The twins are trained once and shared by every test.
 //!
-//! Run with `--nocapture` to see the measured numbers.
+//! They run on the host (scalar kernels) and, through wasm-bindgen-test in Node, on the
+//! simd128 kernels, so both paths are held to the same science. Run with `--nocapture` to
+//! see the measured numbers.
 
-#![cfg(not(target_arch = "wasm32"))]
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::sync::OnceLock;
 

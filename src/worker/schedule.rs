@@ -90,7 +90,10 @@ pub fn frame_due(speed: Speed, since_ms: f64, stepped: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn fixed_pace_pays_the_steps_wall_time_owes() {

@@ -171,7 +171,10 @@ fn check_record(record: usize, image: &[u8], label: u8) -> Result<(), DigitsErro
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn csv_line(pixels: [u8; PIXELS], label: u8) -> String {
         let cells: Vec<String> = pixels.iter().chain([&label]).map(u8::to_string).collect();

@@ -131,8 +131,11 @@ impl DataSource {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
     use ndarray::array;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn tiny() -> Dataset {
         Dataset {

@@ -168,7 +168,10 @@ pub fn prepare(ds: Dataset, validation_fraction: f32, seed: u64) -> Prepared {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// Rows `[id, a varying value, 5.0]`, with `counts[k]` rows of class `k`.
     fn labelled(counts: &[usize]) -> Dataset {

@@ -105,8 +105,11 @@ pub fn reliability(probs: ArrayView2<f32>, labels: &[usize], bins: usize) -> Rel
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
     use ndarray::{array, Array2};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A K = 10 row whose top probability `c` sits on class 0, the rest spread evenly.
     fn row_with_confidence(c: f32) -> Vec<f32> {

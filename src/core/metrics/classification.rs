@@ -162,8 +162,11 @@ pub fn softmax_rows(logits: ArrayView2<f32>) -> Array2<f32> {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
     use ndarray::{array, Array2};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn accuracy_counts_rows_whose_argmax_is_the_label() {

@@ -134,8 +134,11 @@ pub fn cluster_tightness(
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
     use ndarray::{array, Array2};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A small deterministic generator (Knuth's MMIX LCG), uniform in [−1, 1).
     struct Lcg(u64);

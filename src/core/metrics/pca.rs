@@ -233,8 +233,11 @@ impl Pca2 {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::*;
     use ndarray::{array, Array2};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// Points on a 4 × 2 grid along two known orthogonal axes in 3-D, around a known mean.
     ///

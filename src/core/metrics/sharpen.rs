@@ -83,9 +83,12 @@ pub fn entropy_curve(p: &[f32], temperatures: &[f32]) -> Vec<f32> {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::super::classification::softmax_rows;
     use super::*;
     use ndarray::Array2;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn assert_close(actual: &[f32], expected: &[f32], tolerance: f32) {
         assert_eq!(actual.len(), expected.len());

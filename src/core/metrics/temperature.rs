@@ -247,9 +247,12 @@ fn optimal_beta(logits: ArrayView2<f32>, labels: &[usize]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
     use super::super::classification::{accuracy, nll, softmax_rows};
     use super::*;
     use ndarray::{array, Array2};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A small deterministic generator (Knuth's MMIX LCG), uniform in [0, 1).
     struct Lcg(u64);

@@ -1,6 +1,10 @@
 //! Tests for the CSV upload parser: one per error, the header and label rules, and a seeded
 //! stream of junk that must never make the parser panic.
 
+// Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use super::*;
 use ndarray::array;
 use rand::{Rng, SeedableRng};

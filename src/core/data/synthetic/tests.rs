@@ -1,5 +1,9 @@
 //! Tests for the synthetic generators: determinism, shapes, geometry and clamping.
 
+// Under wasm32 the same tests run in Node through wasm-bindgen-test, on the simd128 kernels.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use super::*;
 
 fn distance(centres: &Array2<f32>, a: usize, b: usize) -> f32 {
