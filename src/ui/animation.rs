@@ -7,8 +7,10 @@
 //!
 //! [`use_stage_animation`] builds on it: each animation frame it measures the frame time,
 //! keeps canvases sized to their layout in device pixels, and redraws while a glide is in
-//! progress or something changed. The last [`FRAME_TIMES`] frame times are exposed to the
-//! performance script as `window.__frameTimes()`.
+//! progress or something changed. For the performance script, the last [`FRAME_TIMES`] frame
+//! intervals are exposed as `window.__frameTimes()`, and how long the callback itself took in
+//! each of those frames (sizing, drawing, all of our main-thread work) as
+//! `window.__frameWork()`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -23,8 +25,9 @@ use super::stage::SharedStage;
 
 /// How many animation-frame intervals `window.__frameTimes()` reports.
 pub const FRAME_TIMES: usize = 600;
-/// The global the performance script reads.
+/// The globals the performance script reads: frame intervals, and our work per frame.
 const FRAME_TIMES_GLOBAL: &str = "__frameTimes";
+const FRAME_WORK_GLOBAL: &str = "__frameWork";
 
 /// What the animation callback receives each frame.
 #[derive(Clone, Copy, Debug)]
@@ -124,36 +127,55 @@ pub fn use_raf_fn(callback: impl FnMut(RafArgs) + 'static) -> RafControls {
     controls
 }
 
-/// A ring of the latest frame intervals.
+/// Rings of the latest frame intervals and of the time our callback took in each frame.
 #[derive(Default)]
 pub struct FrameTimes {
     deltas: VecDeque<f64>,
+    work: VecDeque<f64>,
 }
 
 impl FrameTimes {
-    pub fn push(&mut self, delta: f64) {
+    pub fn push(&mut self, delta: f64, work: f64) {
         if self.deltas.len() == FRAME_TIMES {
             self.deltas.pop_front();
+            self.work.pop_front();
         }
         self.deltas.push_back(delta);
-    }
-
-    fn to_array(&self) -> js_sys::Array {
-        self.deltas.iter().map(|&d| JsValue::from_f64(d)).collect()
+        self.work.push_back(work);
     }
 }
 
-/// Installs `window.__frameTimes()` for as long as the current owner lives.
+fn to_array(values: &VecDeque<f64>) -> js_sys::Array {
+    values.iter().map(|&d| JsValue::from_f64(d)).collect()
+}
+
+/// Installs `window.__frameTimes()` and `window.__frameWork()` for as long as the current
+/// owner lives.
 fn expose_frame_times(times: Rc<RefCell<FrameTimes>>) {
-    let getter = Closure::<dyn Fn() -> js_sys::Array>::new(move || times.borrow().to_array());
-    let key = JsValue::from_str(FRAME_TIMES_GLOBAL);
-    if let Err(error) = js_sys::Reflect::set(&window(), &key, getter.as_ref()) {
-        log::warn!("could not expose frame times: {error:?}");
+    let deltas = times.clone();
+    let getters = [
+        (
+            FRAME_TIMES_GLOBAL,
+            Closure::<dyn Fn() -> js_sys::Array>::new(move || to_array(&deltas.borrow().deltas)),
+        ),
+        (
+            FRAME_WORK_GLOBAL,
+            Closure::<dyn Fn() -> js_sys::Array>::new(move || to_array(&times.borrow().work)),
+        ),
+    ];
+    for (name, getter) in &getters {
+        if let Err(error) =
+            js_sys::Reflect::set(&window(), &JsValue::from_str(name), getter.as_ref())
+        {
+            log::warn!("could not expose {name}: {error:?}");
+        }
     }
 
-    let installed = SendOption::new_local(Some(getter));
+    let installed = SendOption::new_local(Some(getters));
     on_cleanup(move || {
-        let _ = js_sys::Reflect::delete_property(&window(), &JsValue::from_str(FRAME_TIMES_GLOBAL));
+        for name in [FRAME_TIMES_GLOBAL, FRAME_WORK_GLOBAL] {
+            let _ = js_sys::Reflect::delete_property(&window(), &JsValue::from_str(name));
+        }
         drop(installed.take());
     });
 }
@@ -165,35 +187,48 @@ pub fn use_stage_animation(stage: SharedStage, on_first_draw: impl Fn() + 'stati
     expose_frame_times(times.clone());
     let performance = window().performance();
 
+    let clock = performance.clone();
+    let now = move || clock.as_ref().map_or(0.0, |p| p.now());
     use_raf_fn(move |args| {
+        let start = now();
+        draw_frame(&stage, &performance, args, &on_first_draw);
         if args.delta > 0.0 {
-            times.borrow_mut().push(args.delta);
-        }
-        let Ok(mut stage) = stage.try_borrow_mut() else {
-            return;
-        };
-        if !stage.drawing || stage.current().is_none() {
-            return;
-        }
-
-        let resized = fit_canvases(&stage.canvases);
-        let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
-        let t = stage.progress(now);
-        // Idle frames cost nothing. A change redraws every panel once; between snapshots
-        // only the gliding panels are redrawn, until they reach the current one.
-        let everything = !stage.drawn || resized;
-        if !everything && stage.settled {
-            return;
-        }
-        if stage.draw(t, !everything) {
-            stage.drawn = true;
-            stage.settled = t >= 1.0;
-            if !stage.drawn_once {
-                stage.drawn_once = true;
-                on_first_draw();
-            }
+            times.borrow_mut().push(args.delta, now() - start);
         }
     })
+}
+
+/// One animation frame of [`use_stage_animation`].
+fn draw_frame(
+    stage: &SharedStage,
+    performance: &Option<web_sys::Performance>,
+    args: RafArgs,
+    on_first_draw: &impl Fn(),
+) {
+    let Ok(mut stage) = stage.try_borrow_mut() else {
+        return;
+    };
+    if !stage.drawing || stage.current().is_none() {
+        return;
+    }
+
+    let resized = fit_canvases(&stage.canvases);
+    let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
+    let t = stage.progress(now);
+    // Idle frames cost nothing. A change redraws every panel once; between snapshots only
+    // the gliding panels are redrawn, until they reach the current one.
+    let everything = !stage.drawn || resized;
+    if !everything && stage.settled {
+        return;
+    }
+    if stage.draw(t, !everything) {
+        stage.drawn = true;
+        stage.settled = t >= 1.0;
+        if !stage.drawn_once {
+            stage.drawn_once = true;
+            on_first_draw();
+        }
+    }
 }
 
 /// Gives each canvas as many pixels as it has device pixels on screen; `true` if any changed.
