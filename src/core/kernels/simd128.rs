@@ -5,17 +5,23 @@
 //! allowed to differ between engines, and the scalar twin must agree with it.
 //!
 //! The matrix products share one register-blocked micro-kernel. It keeps a block of
-//! `MR` rows × `4·NV` columns of `C` in registers (6 × 8: twelve accumulators, the count at
-//! which the f32x4 peak is reached on this machine) while it walks `k`, loading a row of `B`
-//! once per step and broadcasting one element of `A` per row:
+//! `MR` rows × `4·NV` columns of `C` in registers (4 × 8: eight accumulators) while it walks
+//! `k`, loading a row of `B` once per step and broadcasting one element of `A` per row:
 //!
 //! ```text
 //! C[i..i+MR, j..j+4·NV] (+)= Σ_p A[i..i+MR, p] ⊗ B[p, j..j+4·NV]
 //! ```
 //!
-//! `A` is read through two strides, so the same kernel computes `A·B` (A row-major) and `Aᵀ·B`
-//! (A stored k×m). For `A·Bᵀ` the kernel first transposes `B` into a scratch buffer; that costs
-//! `n·k` copies against `2·m·n·k` flops of the product.
+//! Why 4 × 8 and not more: V8 leaves fifteen xmm registers to wasm code on x64, and a step
+//! needs the accumulators, the `NV` vectors of `B`, the broadcast and a product temporary.
+//! Measured in Chromium on this machine (`scripts/bench.sh --wasm`), 6 × 8 (twelve
+//! accumulators) and 5 × 8 ran the products at 20–25 GFLOP/s against 30–37 for 4 × 8, and
+//! unrolling `k` by four was slower again: both spill.
+//!
+//! Each row block of `A` is first packed into `k` groups of `MR` values, so the kernel reads
+//! `A` at fixed offsets whether it is stored `m×k` (`A·B`) or `k×m` (`Aᵀ·B`). For `A·Bᵀ`, `B`
+//! is transposed into a scratch buffer first, in 4 × 4 register tiles. The last `n mod 4`
+//! columns go through the same kernel on a zero-padded `k × 4` copy.
 
 use core::arch::wasm32::*;
 use std::cell::RefCell;
@@ -23,7 +29,7 @@ use std::cell::RefCell;
 use super::{Dims, Write};
 
 /// Rows of `C` in one register block.
-const MR: usize = 6;
+const MR: usize = 4;
 
 /// Where `A(i, p)` lives: `a[i * row + p * col]`.
 #[derive(Clone, Copy)]
@@ -61,13 +67,60 @@ pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write
     TRANSPOSED.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         scratch.resize(k * n, 0.0);
-        for (j, b_row) in b.chunks_exact(k.max(1)).enumerate().take(n) {
-            for (p, value) in b_row.iter().enumerate() {
-                scratch[p * n + j] = *value;
-            }
-        }
+        transpose(n, k, b, &mut scratch);
         matmul(dims, a, &scratch, c, write);
     });
+}
+
+/// `out ← srcᵀ` for a row-major `rows × cols` `src`, in 4 × 4 tiles transposed in registers
+/// by eight lane shuffles, with the edges copied one value at a time. A scalar copy with
+/// its strided stores cost as much as a third of the product it prepared.
+fn transpose(rows: usize, cols: usize, src: &[f32], out: &mut [f32]) {
+    assert!(
+        src.len() >= rows * cols && out.len() >= rows * cols,
+        "transpose out of bounds"
+    );
+    let (tiled_rows, tiled_cols) = (rows - rows % 4, cols - cols % 4);
+    for i in (0..tiled_rows).step_by(4) {
+        for j in (0..tiled_cols).step_by(4) {
+            // SAFETY: i + 3 < rows and j + 3 < cols, so every load reads src[(i + q)·cols +
+            // j..+4] and every store writes out[(j + q)·rows + i..+4], inside the asserted
+            // lengths.
+            unsafe {
+                let load =
+                    |q: usize| v128_load(src.as_ptr().add((i + q) * cols + j) as *const v128);
+                let (r0, r1, r2, r3) = (load(0), load(1), load(2), load(3));
+                let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+                let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+                let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+                let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+                let tile = [
+                    i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+                    i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+                    i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+                    i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+                ];
+                for (q, column) in tile.into_iter().enumerate() {
+                    v128_store(
+                        out.as_mut_ptr().add((j + q) * rows + i) as *mut v128,
+                        column,
+                    );
+                }
+            }
+        }
+    }
+    for i in 0..rows {
+        let from = if i < tiled_rows { tiled_cols } else { 0 };
+        for j in from..cols {
+            out[j * rows + i] = src[i * cols + j];
+        }
+    }
+}
+
+thread_local! {
+    /// The packed row block of `A` ([`pack_rows`]) and the zero-padded last columns of `B`
+    /// ([`pack_tail`]); both grow to the largest product seen, then stay.
+    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// # Safety
@@ -77,95 +130,88 @@ pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write
 unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut f32, w: Write) {
     let Dims { m, k, n } = dims;
     let accumulate = w == Write::Accumulate;
-    let b_panel = Panel { ptr: b, stride: n };
+    let wide = n - n % 4;
 
-    let mut j = 0;
-    while j + 8 <= n {
-        let out = Panel {
-            ptr: c.add(j),
-            stride: n,
-        };
-        rows::<2>(m, k, a, layout, b_panel.offset(j), out, accumulate);
-        j += 8;
-    }
-    if j + 4 <= n {
-        let out = Panel {
-            ptr: c.add(j),
-            stride: n,
-        };
-        rows::<1>(m, k, a, layout, b_panel.offset(j), out, accumulate);
-        j += 4;
-    }
-    if j < n {
-        narrow_tail(dims, a, layout, b, c, j, accumulate);
-    }
-}
-
-/// The last `n mod 4` columns. Scalar loops would cost as much as the vector panels beside
-/// them (at n = 10 they are a fifth of the work), so the columns are copied into a zero-padded
-/// `k × 4` panel, run through the same micro-kernel into a `MR × 4` buffer, and copied back.
-unsafe fn narrow_tail(
-    dims: Dims,
-    a: *const f32,
-    layout: Layout,
-    b: *const f32,
-    c: *mut f32,
-    j: usize,
-    accumulate: bool,
-) {
-    let Dims { m, k, n } = dims;
-    let width = n - j;
-    TAIL.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.clear();
-        scratch.resize(k * 4, 0.0);
-        for p in 0..k {
-            for q in 0..width {
-                scratch[p * 4 + q] = *b.add(p * n + j + q);
-            }
+    PACKED.with(|scratch| {
+        let (rows_of_a, tail_of_b) = &mut *scratch.borrow_mut();
+        if wide < n {
+            pack_tail(k, n, b, wide, tail_of_b);
         }
 
-        let panel = Panel {
-            ptr: scratch.as_ptr(),
-            stride: 4,
-        };
         let mut i = 0;
         while i < m {
             let rows = (m - i).min(MR);
-            let mut out = [0.0f32; MR * 4];
-            if accumulate {
-                for r in 0..rows {
-                    for q in 0..width {
-                        out[r * 4 + q] = *c.add((i + r) * n + j + q);
-                    }
-                }
-            }
-            let target = Panel {
-                ptr: out.as_mut_ptr(),
-                stride: 4,
+            pack_rows(k, a, layout, i, rows, rows_of_a);
+            let block = RowBlock {
+                k,
+                a: rows_of_a.as_ptr(),
+                rows,
+                c: Panel {
+                    ptr: c.add(i * n),
+                    stride: n,
+                },
+                accumulate,
             };
-            let a_rows = a.add(i * layout.row);
-            match rows {
-                MR => block::<MR, 1>(k, a_rows, layout, panel, target, true),
-                5 => block::<5, 1>(k, a_rows, layout, panel, target, true),
-                4 => block::<4, 1>(k, a_rows, layout, panel, target, true),
-                3 => block::<3, 1>(k, a_rows, layout, panel, target, true),
-                2 => block::<2, 1>(k, a_rows, layout, panel, target, true),
-                _ => block::<1, 1>(k, a_rows, layout, panel, target, true),
+
+            let mut j = 0;
+            while j + 8 <= wide {
+                block.run::<2>(
+                    Panel {
+                        ptr: b.add(j),
+                        stride: n,
+                    },
+                    j,
+                );
+                j += 8;
             }
-            for r in 0..rows {
-                for q in 0..width {
-                    *c.add((i + r) * n + j + q) = out[r * 4 + q];
-                }
+            if j < wide {
+                block.run::<1>(
+                    Panel {
+                        ptr: b.add(j),
+                        stride: n,
+                    },
+                    j,
+                );
+            }
+            if wide < n {
+                block.run_narrow(tail_of_b, wide, n - wide);
             }
             i += rows;
         }
     });
 }
 
-thread_local! {
-    /// The zero-padded panel of [`narrow_tail`].
-    static TAIL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+/// Copies rows `i..i+rows` of `A` into `packed` as `k` groups of `MR` values, `A(i + r, p)` at
+/// `p·MR + r`, so the micro-kernel reads each step's values from one place at fixed offsets
+/// whichever way `A` is stored.
+unsafe fn pack_rows(
+    k: usize,
+    a: *const f32,
+    layout: Layout,
+    i: usize,
+    rows: usize,
+    packed: &mut Vec<f32>,
+) {
+    packed.clear();
+    packed.resize(k * MR, 0.0);
+    for (p, group) in packed.chunks_exact_mut(MR).enumerate() {
+        let column = a.add(i * layout.row + p * layout.col);
+        for (r, slot) in group.iter_mut().enumerate().take(rows) {
+            *slot = *column.add(r * layout.row);
+        }
+    }
+}
+
+/// Copies the last `n − wide` (< 4) columns of `B` into a zero-padded `k × 4` panel, so they
+/// run through the vector micro-kernel too: at n = 10 they are a fifth of the work.
+unsafe fn pack_tail(k: usize, n: usize, b: *const f32, wide: usize, panel: &mut Vec<f32>) {
+    panel.clear();
+    panel.resize(k * 4, 0.0);
+    for (p, row) in panel.chunks_exact_mut(4).enumerate() {
+        for (q, slot) in row.iter_mut().enumerate().take(n - wide) {
+            *slot = *b.add(p * n + wide + q);
+        }
+    }
 }
 
 /// A row-major matrix seen through a pointer to its first element and a row stride.
@@ -175,63 +221,79 @@ struct Panel<P> {
     stride: usize,
 }
 
-impl Panel<*const f32> {
-    unsafe fn offset(self, columns: usize) -> Self {
-        Panel {
-            ptr: self.ptr.add(columns),
-            stride: self.stride,
+/// One packed row block of `A` and the rows of `C` it produces.
+struct RowBlock {
+    k: usize,
+    /// The block, packed by [`pack_rows`].
+    a: *const f32,
+    /// Rows in this block, `1..=MR`.
+    rows: usize,
+    /// Row `0` of the block's rows of `C`.
+    c: Panel<*mut f32>,
+    accumulate: bool,
+}
+
+impl RowBlock {
+    /// `C[.., j..j+4·NV] (+)= A_block · B[:, j..j+4·NV]`, `b` already at column `j`.
+    #[inline(always)]
+    unsafe fn run<const NV: usize>(&self, b: Panel<*const f32>, j: usize) {
+        let c = Panel {
+            ptr: self.c.ptr.add(j),
+            stride: self.c.stride,
+        };
+        match self.rows {
+            rows if rows == MR => block::<MR, NV>(self.k, self.a, b, c, self.accumulate),
+            4 => block::<4, NV>(self.k, self.a, b, c, self.accumulate),
+            3 => block::<3, NV>(self.k, self.a, b, c, self.accumulate),
+            2 => block::<2, NV>(self.k, self.a, b, c, self.accumulate),
+            _ => block::<1, NV>(self.k, self.a, b, c, self.accumulate),
+        }
+    }
+
+    /// The last `width` (< 4) columns, from the padded panel of [`pack_tail`], through a
+    /// `MR × 4` buffer.
+    unsafe fn run_narrow(&self, panel: &[f32], j: usize, width: usize) {
+        let mut out = [0.0f32; MR * 4];
+        for r in 0..self.rows {
+            for q in 0..width {
+                if self.accumulate {
+                    out[r * 4 + q] = *self.c.ptr.add(r * self.c.stride + j + q);
+                }
+            }
+        }
+        let b = Panel {
+            ptr: panel.as_ptr(),
+            stride: 4,
+        };
+        let buffer = RowBlock {
+            c: Panel {
+                ptr: out.as_mut_ptr(),
+                stride: 4,
+            },
+            accumulate: true,
+            ..*self
+        };
+        buffer.run::<1>(b, 0);
+        for r in 0..self.rows {
+            for q in 0..width {
+                *self.c.ptr.add(r * self.c.stride + j + q) = out[r * 4 + q];
+            }
         }
     }
 }
 
-/// One column panel of `C`, all `m` rows: full `MR` blocks, then the leftover rows.
-#[inline(always)]
-unsafe fn rows<const NV: usize>(
-    m: usize,
-    k: usize,
-    a: *const f32,
-    layout: Layout,
-    b: Panel<*const f32>,
-    c: Panel<*mut f32>,
-    accumulate: bool,
-) {
-    let mut i = 0;
-    while i + MR <= m {
-        let out = Panel {
-            ptr: c.ptr.add(i * c.stride),
-            stride: c.stride,
-        };
-        block::<MR, NV>(k, a.add(i * layout.row), layout, b, out, accumulate);
-        i += MR;
-    }
-    let a = a.add(i * layout.row);
-    let out = Panel {
-        ptr: c.ptr.add(i * c.stride),
-        stride: c.stride,
-    };
-    match m - i {
-        5 => block::<5, NV>(k, a, layout, b, out, accumulate),
-        4 => block::<4, NV>(k, a, layout, b, out, accumulate),
-        3 => block::<3, NV>(k, a, layout, b, out, accumulate),
-        2 => block::<2, NV>(k, a, layout, b, out, accumulate),
-        1 => block::<1, NV>(k, a, layout, b, out, accumulate),
-        _ => {}
-    }
-}
-
-/// The micro-kernel: `C[0..R, 0..4·NV] (+)= A[0..R, :]·B[:, 0..4·NV]`, with every pointer
-/// already at the block's first row and column.
+/// The micro-kernel: `C[0..R, 0..4·NV] (+)= A[0..R, :]·B[:, 0..4·NV]`, with `a` a block
+/// packed by [`pack_rows`] and `b`, `c` at the block's first column.
 #[inline(always)]
 unsafe fn block<const R: usize, const NV: usize>(
     k: usize,
     a: *const f32,
-    layout: Layout,
     b: Panel<*const f32>,
     c: Panel<*mut f32>,
     accumulate: bool,
 ) {
     let mut acc = [[f32x4_splat(0.0); NV]; R];
-    let mut a_col = a;
+    let mut a_step = a;
     let mut b_row = b.ptr;
 
     for _ in 0..k {
@@ -240,12 +302,12 @@ unsafe fn block<const R: usize, const NV: usize>(
             *slot = v128_load(b_row.add(4 * v) as *const v128);
         }
         for (r, acc_row) in acc.iter_mut().enumerate() {
-            let a_splat = v128_load32_splat(a_col.add(r * layout.row) as *const u32);
+            let a_splat = v128_load32_splat(a_step.add(r) as *const u32);
             for (slot, b_v) in acc_row.iter_mut().zip(b_vec) {
                 *slot = f32x4_add(*slot, f32x4_mul(a_splat, b_v));
             }
         }
-        a_col = a_col.add(layout.col);
+        a_step = a_step.add(MR);
         b_row = b_row.add(b.stride);
     }
 
