@@ -25,6 +25,9 @@ use super::stage::SharedStage;
 
 /// How many animation-frame intervals `window.__frameTimes()` reports.
 pub const FRAME_TIMES: usize = 600;
+/// Still (non-gliding) canvases redrawn in one animation frame at most: the ten still
+/// canvases are all fresh three frames after a change, well before the next snapshot.
+const STILL_CANVASES_PER_FRAME: usize = 4;
 /// The globals the performance script reads: frame intervals, and our work per frame.
 const FRAME_TIMES_GLOBAL: &str = "__frameTimes";
 const FRAME_WORK_GLOBAL: &str = "__frameWork";
@@ -213,18 +216,22 @@ fn draw_frame(
     }
 
     let resized = fit_canvases(&stage.canvases);
+    if !stage.drawn || resized {
+        stage.mark_all_stale();
+        stage.drawn = true;
+    }
     let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
     let t = stage.progress(now);
-    // Idle frames cost nothing. A change redraws every panel once; between snapshots only
-    // the gliding panels are redrawn, until they reach the current one.
-    let everything = !stage.drawn || resized;
-    if !everything && stage.settled {
+    // Idle frames cost nothing. The gliding panels redraw every frame until they reach the
+    // current snapshot; the still ones redraw once per change, a few canvases a frame, so
+    // that no frame pays for all of them (a snapshot arrives every sixth frame or so).
+    let glide = !stage.settled;
+    if !glide && !stage.any_stale() {
         return;
     }
-    if stage.draw(t, !everything) {
-        stage.drawn = true;
+    if stage.draw(t, glide, STILL_CANVASES_PER_FRAME) {
         stage.settled = t >= 1.0;
-        if !stage.drawn_once {
+        if !stage.drawn_once && !stage.any_stale() {
             stage.drawn_once = true;
             on_first_draw();
         }

@@ -104,6 +104,7 @@ fn PanelCanvas(
             panel,
             model,
             element: element.clone(),
+            stale: true,
         });
         stage.drawn = false;
         *remembered.borrow_mut() = Some(element);

@@ -83,6 +83,8 @@ pub struct PanelCanvas {
     /// 0 cross-entropy, 1 smoothed (and 0 for the training curves, which show both).
     pub model: usize,
     pub element: HtmlCanvasElement,
+    /// Whether it still shows an older state than the stage holds.
+    pub stale: bool,
 }
 
 /// What the animation draws from. See the module docs for why it is not a signal.
@@ -99,7 +101,8 @@ pub struct Stage {
     /// Per-model evaluation temperatures set by "Fit T"; `None` uses `view`'s.
     pub fitted: Option<[f32; 2]>,
     pub canvases: Vec<PanelCanvas>,
-    /// Whether every panel shows the latest state; cleared whenever something to draw changes.
+    /// Cleared whenever something to draw changes; the animation loop then marks every canvas
+    /// stale and sets it again.
     pub drawn: bool,
     /// Whether the gliding panels have reached the current snapshot (progress 1).
     pub settled: bool,
@@ -186,34 +189,67 @@ impl Stage {
         Some(f(&scene))
     }
 
-    /// Draws the registered canvases at progress `t`, every one or only the gliding ones;
-    /// `false` if there was nothing to draw.
-    pub fn draw(&self, t: f32, only_moving: bool) -> bool {
-        self.with_scene(t, |scene| {
-            let canvases = self
-                .canvases
-                .iter()
-                .filter(|c| !only_moving || c.panel.moves());
-            for canvas in canvases {
-                match (canvas.panel, self.fitted) {
-                    // After "Fit T" each model's reliability diagram is evaluated at its own
-                    // fitted temperature, so that canvas gets a per-model view.
-                    (Panel::Calibration, Some(fitted)) => {
-                        let view = ViewSettings {
-                            evaluation_temperature: fitted[canvas.model.min(1)],
-                            ..self.view.clone()
-                        };
-                        let scene = Scene {
-                            view: &view,
-                            ..*scene
-                        };
-                        canvas.panel.draw(&canvas.element, &scene, canvas.model);
-                    }
-                    _ => canvas.panel.draw(&canvas.element, scene, canvas.model),
-                }
+    /// Marks every canvas as needing a redraw.
+    pub fn mark_all_stale(&mut self) {
+        for canvas in &mut self.canvases {
+            canvas.stale = true;
+        }
+    }
+
+    /// Whether any canvas still shows an older state.
+    pub fn any_stale(&self) -> bool {
+        self.canvases.iter().any(|c| c.stale)
+    }
+
+    /// Draws, at progress `t`, the gliding canvases if `glide` or they are stale, then at
+    /// most `budget` of the stale still ones, and marks what it drew as fresh. `false` if
+    /// there was nothing to draw from.
+    pub fn draw(&mut self, t: f32, glide: bool, mut budget: usize) -> bool {
+        let mut chosen = Vec::new();
+        for (index, canvas) in self.canvases.iter().enumerate() {
+            let wanted = if canvas.panel.moves() {
+                glide || canvas.stale
+            } else if canvas.stale && budget > 0 {
+                budget -= 1;
+                true
+            } else {
+                false
+            };
+            if wanted {
+                chosen.push(index);
             }
-        })
-        .is_some()
+        }
+        let drawn = self.with_scene(t, |scene| {
+            for &index in &chosen {
+                self.draw_one(&self.canvases[index], scene);
+            }
+        });
+        if drawn.is_none() {
+            return false;
+        }
+        for index in chosen {
+            self.canvases[index].stale = false;
+        }
+        true
+    }
+
+    fn draw_one(&self, canvas: &PanelCanvas, scene: &Scene) {
+        match (canvas.panel, self.fitted) {
+            // After "Fit T" each model's reliability diagram is evaluated at its own fitted
+            // temperature, so that canvas gets a per-model view.
+            (Panel::Calibration, Some(fitted)) => {
+                let view = ViewSettings {
+                    evaluation_temperature: fitted[canvas.model.min(1)],
+                    ..self.view.clone()
+                };
+                let scene = Scene {
+                    view: &view,
+                    ..*scene
+                };
+                canvas.panel.draw(&canvas.element, &scene, canvas.model);
+            }
+            _ => canvas.panel.draw(&canvas.element, scene, canvas.model),
+        }
     }
 }
 
