@@ -118,9 +118,9 @@ pub struct RunInfo {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean training loss over the steps since the previous frame, against the model's own
-    /// targets (smoothed for the smoothed twin).
+    /// targets (smoothed for the smoothed twin); NaN before the first step.
     pub train_loss: f32,
-    /// Accuracy on the batches since the previous frame.
+    /// Accuracy on the batches since the previous frame; NaN before the first step.
     pub train_accuracy: f32,
     pub validation_accuracy: f32,
     pub validation_nll: f32,
@@ -166,6 +166,21 @@ pub struct Snapshot {
     pub live: Option<LiveConfig>,
     /// Cross-entropy first, then smoothed.
     pub models: [ModelFrame; 2],
+}
+
+impl Snapshot {
+    /// The models (by index) whose penultimate features are zero for every displayed
+    /// training example: every unit before the head has died, so no gradient reaches the
+    /// lower layers and training cannot recover. Empty before the first step, when nothing
+    /// has been trained that could have died.
+    pub fn collapsed(&self) -> Vec<usize> {
+        if self.step == 0 {
+            return Vec::new();
+        }
+        (0..self.models.len())
+            .filter(|&m| self.models[m].metrics.mean_feature_norm == 0.0)
+            .collect()
+    }
 }
 
 /// Why a run could not start.
@@ -286,7 +301,9 @@ impl Twin {
             gradient: vec![0.0; batch * config.classes],
             step: 0,
             running: Default::default(),
-            last_metrics: Default::default(),
+            // No batch has been seen before the first step: NaN, which charts leave out,
+            // rather than a loss and an accuracy of zero.
+            last_metrics: [(f32::NAN, f32::NAN); 2],
             display_train,
             display_validation,
             run,

@@ -62,7 +62,8 @@ pub fn PanelSection(
         .map(|(model, tag)| {
             let name = move || {
                 if single {
-                    "both models (solid: cross-entropy, dashed: label smoothing)".to_string()
+                    "both models: blue cross-entropy, red label smoothing; solid validation, dashed training"
+                        .to_string()
                 } else {
                     model_names.with(|names| names[model].clone())
                 }

@@ -13,7 +13,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
 use super::schedule::{frame_due, Budget, Schedule};
-use crate::core::twin::{Projection, Twin};
+use crate::core::optim::{OptimizerConfig, OptimizerKind};
+use crate::core::twin::{Projection, Twin, SMOOTHED};
 use crate::protocol::{self, Command, Event, Pace, Speed};
 
 /// Starts the worker: installs the logger and the message handler, then announces itself.
@@ -251,6 +252,13 @@ impl Worker {
 
         if self.frames || !self.playing {
             let snapshot = Box::new(twin.snapshot(self.projection));
+            let collapsed = snapshot.collapsed();
+            if self.playing && !collapsed.is_empty() {
+                self.playing = false;
+                let optimizer = twin.live().optimizer;
+                let text = collapse_message(&collapsed, snapshot.step, optimizer);
+                self.post(&Event::Problem(text));
+            }
             self.post(&Event::Frame {
                 snapshot,
                 playing: self.playing,
@@ -259,4 +267,29 @@ impl Worker {
         }
         self.reset_pace();
     }
+}
+
+/// What the page says when a model's hidden units have all died.
+fn collapse_message(models: &[usize], step: u64, optimizer: OptimizerConfig) -> String {
+    let names: Vec<&str> = models
+        .iter()
+        .map(|&m| {
+            if m == SMOOTHED {
+                "label-smoothed"
+            } else {
+                "cross-entropy"
+            }
+        })
+        .collect();
+    let rule = match optimizer.kind {
+        OptimizerKind::Sgd { .. } => "SGD",
+        OptimizerKind::Adam { .. } => "Adam",
+    };
+    format!(
+        "Training stopped at step {step}: every hidden unit of the {} model now outputs zero \
+         for every example (mean ‖h‖ = 0), so no gradient reaches the lower layers and it \
+         cannot recover. The learning rate {} is too high for {rule}; lower it and press Reset.",
+        names.join(" and the "),
+        optimizer.learning_rate,
+    )
 }

@@ -16,7 +16,9 @@
 //! needs the accumulators, the `NV` vectors of `B`, the broadcast and a product temporary.
 //! Measured in Chromium on this machine (`scripts/bench.sh --wasm`), 6 × 8 (twelve
 //! accumulators) and 5 × 8 ran the products at 20–25 GFLOP/s against 30–37 for 4 × 8, and
-//! unrolling `k` by four was slower again: both spill.
+//! unrolling `k` by four was slower again: both spill. Packing `A` pre-broadcast (four copies
+//! of each value, plain loads instead of `load32_splat`) measured the same, so the kernel
+//! keeps the smaller packing.
 //!
 //! Each row block of `A` is first packed into `k` groups of `MR` values, so the kernel reads
 //! `A` at fixed offsets whether it is stored `m×k` (`A·B`) or `k×m` (`Aᵀ·B`). For `A·Bᵀ`, `B`
