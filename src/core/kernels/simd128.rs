@@ -20,10 +20,14 @@
 //! of each value, plain loads instead of `load32_splat`) measured the same, so the kernel
 //! keeps the smaller packing.
 //!
-//! Each row block of `A` is first packed into `k` groups of `MR` values, so the kernel reads
-//! `A` at fixed offsets whether it is stored `m×k` (`A·B`) or `k×m` (`Aᵀ·B`). For `A·Bᵀ`, `B`
-//! is transposed into a scratch buffer first, in 4 × 4 register tiles. The last `n mod 4`
-//! columns go through the same kernel on a zero-padded `k × 4` copy.
+//! Both operands are packed first. All of `A` goes into row blocks of `k` groups of `MR`
+//! values, so the kernel reads `A` at fixed offsets whether it is stored `m×k` (`A·B`) or
+//! `k×m` (`Aᵀ·B`). `B` goes one column panel at a time into a contiguous `k × 8` buffer
+//! (zero-padded when fewer than 8 columns are left, so the 10-class output layer's last two
+//! columns run through the same kernel), and each panel runs against every row block while
+//! it sits in L1. Walking `B` in place instead, row by row with a stride of `n`, ran a whole
+//! step's products at 27 to 32 GFLOP/s over three runs of `bench.sh --wasm`; packed, 36.
+//! For `A·Bᵀ`, `B` is transposed into a scratch buffer first, in 4 × 4 register tiles.
 
 use core::arch::wasm32::*;
 use std::cell::RefCell;
@@ -120,8 +124,8 @@ fn transpose(rows: usize, cols: usize, src: &[f32], out: &mut [f32]) {
 }
 
 thread_local! {
-    /// The packed row block of `A` ([`pack_rows`]) and the zero-padded last columns of `B`
-    /// ([`pack_tail`]); both grow to the largest product seen, then stay.
+    /// All of `A` packed by row blocks ([`pack_rows`]), and the current column panel of `B`
+    /// ([`pack_panel`]); both grow to the largest product seen, then stay.
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
@@ -132,86 +136,105 @@ thread_local! {
 unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut f32, w: Write) {
     let Dims { m, k, n } = dims;
     let accumulate = w == Write::Accumulate;
-    let wide = n - n % 4;
+    let blocks = m.div_ceil(MR);
 
     PACKED.with(|scratch| {
-        let (rows_of_a, tail_of_b) = &mut *scratch.borrow_mut();
-        if wide < n {
-            pack_tail(k, n, b, wide, tail_of_b);
+        let (packed_a, panel) = &mut *scratch.borrow_mut();
+        packed_a.clear();
+        packed_a.resize(blocks * k * MR, 0.0);
+        for (block, packed) in packed_a.chunks_exact_mut((k * MR).max(1)).enumerate() {
+            let i = block * MR;
+            pack_rows(k, a, layout, i, (m - i).min(MR), packed);
         }
 
-        let mut i = 0;
-        while i < m {
-            let rows = (m - i).min(MR);
-            pack_rows(k, a, layout, i, rows, rows_of_a);
-            let block = RowBlock {
-                k,
-                a: rows_of_a.as_ptr(),
-                rows,
-                c: Panel {
-                    ptr: c.add(i * n),
-                    stride: n,
-                },
-                accumulate,
+        // Column panels of 8 (the last one may be 4, or padded), each packed once and then
+        // run against every row block while it sits in L1.
+        let mut j = 0;
+        while j < n {
+            let width = (n - j).min(8);
+            let lanes = if width > 4 { 8 } else { 4 };
+            pack_panel(k, n, b, j, width, lanes, panel);
+            let b_panel = Panel {
+                ptr: panel.as_ptr(),
+                stride: lanes,
             };
-
-            let mut j = 0;
-            while j + 8 <= wide {
-                block.run::<2>(
-                    Panel {
-                        ptr: b.add(j),
+            for block in 0..blocks {
+                let i = block * MR;
+                let rows = RowBlock {
+                    k,
+                    a: packed_a.as_ptr().add(block * k * MR),
+                    rows: (m - i).min(MR),
+                    c: Panel {
+                        ptr: c.add(i * n),
                         stride: n,
                     },
-                    j,
-                );
-                j += 8;
+                    accumulate,
+                };
+                match (lanes, width == lanes) {
+                    (8, true) => rows.run::<2>(b_panel, j),
+                    (8, false) => rows.run_narrow::<2>(b_panel, j, width),
+                    (_, true) => rows.run::<1>(b_panel, j),
+                    (_, false) => rows.run_narrow::<1>(b_panel, j, width),
+                }
             }
-            if j < wide {
-                block.run::<1>(
-                    Panel {
-                        ptr: b.add(j),
-                        stride: n,
-                    },
-                    j,
-                );
-            }
-            if wide < n {
-                block.run_narrow(tail_of_b, wide, n - wide);
-            }
-            i += rows;
+            j += width;
         }
     });
 }
 
-/// Copies rows `i..i+rows` of `A` into `packed` as `k` groups of `MR` values, `A(i + r, p)` at
-/// `p·MR + r`, so the micro-kernel reads each step's values from one place at fixed offsets
-/// whichever way `A` is stored.
+/// Copies rows `i..i+rows` of `A` into `packed` (`k·MR` values) as `k` groups of `MR`,
+/// `A(i + r, p)` at `p·MR + r`, so the micro-kernel reads each step's values from one place at
+/// fixed offsets whichever way `A` is stored.
 unsafe fn pack_rows(
     k: usize,
     a: *const f32,
     layout: Layout,
     i: usize,
     rows: usize,
-    packed: &mut Vec<f32>,
+    packed: &mut [f32],
 ) {
-    packed.clear();
-    packed.resize(k * MR, 0.0);
-    for (p, group) in packed.chunks_exact_mut(MR).enumerate() {
+    for (p, group) in packed.chunks_exact_mut(MR).enumerate().take(k) {
         let column = a.add(i * layout.row + p * layout.col);
-        for (r, slot) in group.iter_mut().enumerate().take(rows) {
-            *slot = *column.add(r * layout.row);
+        for (r, slot) in group.iter_mut().enumerate() {
+            *slot = if r < rows {
+                *column.add(r * layout.row)
+            } else {
+                0.0
+            };
         }
     }
 }
 
-/// Copies the last `n − wide` (< 4) columns of `B` into a zero-padded `k × 4` panel, so they
-/// run through the vector micro-kernel too: at n = 10 they are a fifth of the work.
-unsafe fn pack_tail(k: usize, n: usize, b: *const f32, wide: usize, panel: &mut Vec<f32>) {
+/// Copies columns `j..j+width` of `B` into a contiguous `k × lanes` panel, zero-padded past
+/// `width`: the kernel then walks it with a fixed stride, two steps to a cache line, and the
+/// last `n mod 4` columns (a fifth of the work at n = 10) run through the vector kernel too.
+unsafe fn pack_panel(
+    k: usize,
+    n: usize,
+    b: *const f32,
+    j: usize,
+    width: usize,
+    lanes: usize,
+    panel: &mut Vec<f32>,
+) {
     panel.clear();
-    panel.resize(k * 4, 0.0);
-    for (p, row) in panel.chunks_exact_mut(4).enumerate() {
-        for (q, slot) in row.iter_mut().enumerate().take(n - wide) {
-            *slot = *b.add(p * n + wide + q);
+    panel.resize(k * lanes, 0.0);
+    for (p, row) in panel.chunks_exact_mut(lanes).enumerate() {
+        let source = b.add(p * n + j);
+        if width == lanes && lanes == 8 {
+            // SAFETY (for the caller's bounds): j + 8 <= n, so both loads stay in row p.
+            v128_store(
+                row.as_mut_ptr() as *mut v128,
+                v128_load(source as *const v128),
+            );
+            v128_store(
+                row.as_mut_ptr().add(4) as *mut v128,
+                v128_load(source.add(4) as *const v128),
+            );
+        } else {
+            for (q, slot) in row.iter_mut().enumerate().take(width) {
+                *slot = *source.add(q);
+            }
         }
     }
 }
@@ -252,33 +275,30 @@ impl RowBlock {
         }
     }
 
-    /// The last `width` (< 4) columns, from the padded panel of [`pack_tail`], through a
-    /// `MR × 4` buffer.
-    unsafe fn run_narrow(&self, panel: &[f32], j: usize, width: usize) {
-        let mut out = [0.0f32; MR * 4];
-        for r in 0..self.rows {
-            for q in 0..width {
-                if self.accumulate {
-                    out[r * 4 + q] = *self.c.ptr.add(r * self.c.stride + j + q);
+    /// Columns `j..j+width` from a panel padded to `4·NV` lanes, through an `MR × 4·NV`
+    /// buffer so that nothing past `width` is written.
+    unsafe fn run_narrow<const NV: usize>(&self, b: Panel<*const f32>, j: usize, width: usize) {
+        let lanes = 4 * NV;
+        let mut out = [0.0f32; MR * 8];
+        if self.accumulate {
+            for r in 0..self.rows {
+                for q in 0..width {
+                    out[r * lanes + q] = *self.c.ptr.add(r * self.c.stride + j + q);
                 }
             }
         }
-        let b = Panel {
-            ptr: panel.as_ptr(),
-            stride: 4,
-        };
         let buffer = RowBlock {
             c: Panel {
                 ptr: out.as_mut_ptr(),
-                stride: 4,
+                stride: lanes,
             },
             accumulate: true,
             ..*self
         };
-        buffer.run::<1>(b, 0);
+        buffer.run::<NV>(b, 0);
         for r in 0..self.rows {
             for q in 0..width {
-                *self.c.ptr.add(r * self.c.stride + j + q) = out[r * 4 + q];
+                *self.c.ptr.add(r * self.c.stride + j + q) = out[r * lanes + q];
             }
         }
     }
