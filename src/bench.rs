@@ -250,42 +250,28 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod peak {
-    use core::arch::wasm32::*;
-
-    use super::{time_per_call, Clock};
-
-    const ROUNDS: usize = 4096;
-
-    /// `acc ← acc·x + y` on `N` vectors, `ROUNDS` times; returns a value that depends on all.
-    #[inline(never)]
-    fn chains<const N: usize>(x: f32, y: f32) -> f32 {
-        let (x, y) = (f32x4_splat(x), f32x4_splat(y));
-        let mut acc = [f32x4_splat(1.0); N];
-        for _ in 0..ROUNDS {
-            for slot in acc.iter_mut() {
-                *slot = f32x4_add(f32x4_mul(*slot, x), y);
-            }
-        }
-        acc.iter().map(|v| f32x4_extract_lane::<0>(*v)).sum()
-    }
-
-    fn rate<const N: usize>(clock: Clock) -> f64 {
-        // The inputs go through black_box on every call: `chains` is pure, and LLVM would
-        // otherwise hoist it out of the timing loop and time nothing.
-        let ms = (0..super::ROUNDS)
-            .map(|_| {
-                time_per_call(clock, super::ROUND_MS, || {
-                    let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
-                    std::hint::black_box(chains::<N>(x, y));
-                })
+/// Multiply-add rate of `peak::chains::<N>` in GFLOP/s, best of [`ROUNDS`] rounds.
+fn peak_rate<const N: usize>(clock: Clock) -> f64 {
+    // The inputs go through black_box on every call: `chains` is pure, and LLVM would
+    // otherwise hoist it out of the timing loop and time nothing.
+    let ms = (0..ROUNDS)
+        .map(|_| {
+            time_per_call(clock, ROUND_MS, || {
+                let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
+                std::hint::black_box(peak::chains::<N>(x, y));
             })
-            .fold(f64::INFINITY, f64::min);
-        (ROUNDS * N * 8) as f64 / (ms * 1e6)
-    }
+        })
+        .fold(f64::INFINITY, f64::min);
+    (peak::STEPS * N * 8) as f64 / (ms * 1e6)
+}
 
-    pub fn sweep(clock: Clock) -> Vec<(usize, f64)> {
+mod peak {
+    /// Multiply-add steps per accumulator in one call of `chains`.
+    pub const STEPS: usize = 4096;
+
+    /// Rates of 8 to 16 independent accumulators, as (accumulators, GFLOP/s).
+    pub fn sweep(clock: super::Clock) -> Vec<(usize, f64)> {
+        use super::peak_rate as rate;
         vec![
             (8, rate::<8>(clock)),
             (9, rate::<9>(clock)),
@@ -298,19 +284,29 @@ mod peak {
             (16, rate::<16>(clock)),
         ]
     }
-}
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod peak {
-    use super::{time_per_call, Clock};
-
-    const ROUNDS: usize = 4096;
+    /// `acc ← acc·x + y` on `N` f32x4 vectors, `STEPS` times; returns a value that depends on
+    /// all of them.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(never)]
+    pub fn chains<const N: usize>(x: f32, y: f32) -> f32 {
+        use core::arch::wasm32::*;
+        let (x, y) = (f32x4_splat(x), f32x4_splat(y));
+        let mut acc = [f32x4_splat(1.0); N];
+        for _ in 0..STEPS {
+            for slot in acc.iter_mut() {
+                *slot = f32x4_add(f32x4_mul(*slot, x), y);
+            }
+        }
+        acc.iter().map(|v| f32x4_extract_lane::<0>(*v)).sum()
+    }
 
     /// The host version uses four-lane arrays, which LLVM keeps in SSE registers.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     #[inline(never)]
-    fn chains<const N: usize>(x: f32, y: f32) -> f32 {
+    pub fn chains<const N: usize>(x: f32, y: f32) -> f32 {
         let mut acc = [[1.0f32; 4]; N];
-        for _ in 0..ROUNDS {
+        for _ in 0..STEPS {
             for slot in acc.iter_mut() {
                 for lane in slot.iter_mut() {
                     *lane = *lane * x + y;
@@ -318,27 +314,5 @@ mod peak {
             }
         }
         acc.iter().map(|v| v[0]).sum()
-    }
-
-    fn rate<const N: usize>(clock: Clock) -> f64 {
-        // The inputs go through black_box on every call: `chains` is pure, and LLVM would
-        // otherwise hoist it out of the timing loop and time nothing.
-        let ms = (0..super::ROUNDS)
-            .map(|_| {
-                time_per_call(clock, super::ROUND_MS, || {
-                    let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
-                    std::hint::black_box(chains::<N>(x, y));
-                })
-            })
-            .fold(f64::INFINITY, f64::min);
-        (ROUNDS * N * 8) as f64 / (ms * 1e6)
-    }
-
-    pub fn sweep(clock: Clock) -> Vec<(usize, f64)> {
-        vec![
-            (8, rate::<8>(clock)),
-            (12, rate::<12>(clock)),
-            (16, rate::<16>(clock)),
-        ]
     }
 }

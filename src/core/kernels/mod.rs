@@ -120,6 +120,12 @@ pub fn relu_backward(grad: &mut [f32], activation: &[f32]) {
 /// out[i, k] = exp(z[i, k] − max_j z[i, j]) / Σ_j exp(z[i, j] − max_j z[i, j])
 /// ```
 pub fn softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
+    check_rows(logits, cols, out);
+    active::softmax_rows(logits, cols, out);
+}
+
+/// Panics unless `logits` is whole rows of `cols` and `out` is as long.
+fn check_rows(logits: &[f32], cols: usize, out: &[f32]) {
     assert!(
         cols > 0 && logits.len().is_multiple_of(cols),
         "columns do not divide the logits"
@@ -129,20 +135,11 @@ pub fn softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
         out.len(),
         "output differs in length from the logits"
     );
-    active::softmax_rows(logits, cols, out);
 }
 
 /// Row-wise log-softmax: `out[i, k] = z[i, k] − max_j z[i, j] − log Σ_j exp(z[i, j] − max)`.
 pub fn log_softmax_rows(logits: &[f32], cols: usize, out: &mut [f32]) {
-    assert!(
-        cols > 0 && logits.len().is_multiple_of(cols),
-        "columns do not divide the logits"
-    );
-    assert_eq!(
-        logits.len(),
-        out.len(),
-        "output differs in length from the logits"
-    );
+    check_rows(logits, cols, out);
     active::log_softmax_rows(logits, cols, out);
 }
 
