@@ -20,7 +20,7 @@ use super::sections::{Hover, PanelSection};
 use super::stage::{Panel, SharedStage, Stage};
 use super::url::{self, UrlWriter};
 use super::worker_bridge::{Incoming, WorkerBridge};
-use crate::core::loss::Smoothing;
+use crate::core::loss::{Smoothing, SmoothingForm};
 use crate::core::twin::Metrics;
 use crate::protocol::{Command, Event, Pace};
 use crate::settings::{Settings, SplitChoice, ViewChoice};
@@ -334,13 +334,17 @@ fn Panels(
         let k = classes();
         let smoothing = Smoothing::new(alpha, form);
         let ceiling = smoothing.ceiling(k);
+        let formula = match form {
+            SmoothingForm::Uniform => "1−α+α/K, the paper's form",
+            SmoothingForm::OffTarget => "1−α, with α/(K−1) for each other class",
+        };
         match smoothing.optimal_gap(k) {
             Some(gap) => format!(
                 "p_y against the logit gap Δ with the wrong classes level. Cross-entropy only \
                  approaches zero loss as Δ → ∞, where its slope vanishes; label smoothing \
-                 bottoms out at the ceiling p_y = {ceiling:.3} (1−α+α/K in the paper's form) \
-                 when Δ* = {gap:.2} (α = {alpha:.2}, K = {k}). Dots are the live training \
-                 examples."
+                 bottoms out at the ceiling p_y = {ceiling:.3} ({formula}) when Δ* = {gap:.2} \
+                 (α = {alpha:.2}, K = {k}). The strip under each chart shows where the live \
+                 training examples sit in Δ."
             ),
             None => "p_y against the logit gap Δ with the wrong classes level. With α = 0 both \
                      models use hard targets, so neither loss has a finite minimum."
@@ -352,10 +356,16 @@ fn Panels(
         match view {
             ViewChoice::Plane => format!(
                 "Penultimate features of classes {a}, {b}, {c} on the plane through their \
-                 templates (Müller et al. 2019). Look for label smoothing pulling each class \
-                 into a tight cluster at a corner of a near-regular triangle, while \
-                 cross-entropy spreads classes along cones. Hover an example; click to pick it \
-                 for the sharpen panel."
+                 templates (Müller et al. 2019). The paper finds label smoothing pulling each \
+                 class into a tight cluster at a corner of a near-regular triangle, while \
+                 cross-entropy spreads classes along cones. {} Hover an example; click to \
+                 pick it for the sharpen panel.",
+                readout.with(|r| compare(
+                    "within-class spread over template distance",
+                    [r.metrics[0].tightness, r.metrics[1].tightness],
+                    "has the tighter clusters",
+                    "has the looser clusters",
+                ))
             ),
             ViewChoice::Pca => "Top two principal components of the penultimate features of \
                                 all classes: a second view, not the classifier's own geometry."
@@ -370,9 +380,20 @@ fn Panels(
              angles."
                 .to_string()
         } else {
-            "Feature norm ‖h‖ of the training examples. Cross-entropy has no finite optimum \
-             and keeps growing ‖h‖; label smoothing stops at Δ*, so its norms stay smaller."
-                .to_string()
+            format!(
+                "Feature norm ‖h‖ of the training examples. Cross-entropy has no finite \
+                 optimum and keeps growing ‖h‖; label smoothing stops at Δ*, so its norms \
+                 should stay smaller. {}",
+                readout.with(|r| compare(
+                    "mean ‖h‖",
+                    [
+                        r.metrics[0].mean_feature_norm,
+                        r.metrics[1].mean_feature_norm
+                    ],
+                    "has the smaller norm",
+                    "has the larger norm",
+                ))
+            )
         }
     });
     let sharpen = Signal::derive(move || {
@@ -388,9 +409,14 @@ fn Panels(
         let [ece_ce, ece_ls] = readout.with(|r| [r.metrics[0].ece, r.metrics[1].ece]);
         format!(
             "Reliability diagram on validation data, 15 bins, at T = {t}: accuracy against \
-             confidence, with the diagonal as perfect calibration. ECE at T = 1 is {ece_ce:.3} \
-             for CE and {ece_ls:.3} for LS. Smoothing does not always help: small networks \
-             can become under-confident."
+             confidence, with the diagonal as perfect calibration. Smoothing does not always \
+             help: small networks can become under-confident. {}",
+            compare(
+                "ECE at T = 1",
+                [ece_ce, ece_ls],
+                "better calibrated",
+                "worse calibrated"
+            )
         )
     });
     let training = Signal::derive(|| {
@@ -421,6 +447,25 @@ fn Panels(
         })
         .collect_view();
     view! { <div class="panels">{sections}</div> }
+}
+
+/// One sentence comparing a live measure of the two models, with `lower` said of the
+/// smoothed model when its value is the lower one and `higher` when it is the higher:
+/// "Now: mean ‖h‖ 11.440 for cross-entropy, 4.550 with smoothing: smoothing has the smaller
+/// norm." The verdict comes from the numbers, so a caption never claims what the live
+/// models do not show.
+fn compare(measure: &str, [ce, ls]: [f32; 2], lower: &str, higher: &str) -> String {
+    if !(ce.is_finite() && ls.is_finite()) {
+        return String::new();
+    }
+    let verdict = if ls < ce {
+        format!("smoothing {lower}")
+    } else if ls > ce {
+        format!("smoothing {higher}")
+    } else {
+        "the two are level".to_string()
+    };
+    format!("Now: {measure} {ce:.3} for cross-entropy, {ls:.3} with smoothing: {verdict}.")
 }
 
 /// The view-only part of `settings`, as the panels read it.

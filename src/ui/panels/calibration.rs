@@ -20,6 +20,8 @@ use crate::ui::scene::Scene;
 const BINS: usize = 15;
 /// The shaded gap between a bin's accuracy and its mean confidence.
 const GAP_COLOUR: &str = "rgba(200,40,40,0.28)";
+/// The outline of each bin's gap.
+const GAP_EDGE: &str = "#b2182b";
 
 /// What the diagram shows for one model at one temperature.
 struct Evaluation {
@@ -112,7 +114,13 @@ fn draw_diagram(s: &Surface, plot: &Plot, reliability: &Reliability, model: usiz
             MODEL_COLOURS[model],
         );
         s.ctx.set_global_alpha(1.0);
+        // Outlined as well as tinted: when a bin is under-confident its gap lies inside the
+        // bar, where a tint alone reads as a different colour of bar.
         s.fill_between(left + 0.5, accuracy, right - 0.5, confidence, GAP_COLOUR);
+        s.pen(GAP_EDGE, 1.25);
+        let (top, height) = (accuracy.min(confidence), (accuracy - confidence).abs());
+        s.ctx
+            .stroke_rect(left + 1.0, top, right - left - 2.0, height);
     }
 
     s.pen(MUTED, 1.0);
