@@ -216,9 +216,8 @@ fn draw_frame(
     }
 
     let resized = fit_canvases(&stage.canvases);
-    if !stage.drawn || resized {
+    if resized {
         stage.mark_all_stale();
-        stage.drawn = true;
     }
     let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
     let t = stage.progress(now);

@@ -183,7 +183,7 @@ pub fn App() -> impl IntoView {
         if stage.view != view || stage.drawing != now.draw {
             stage.view = view;
             stage.drawing = now.draw;
-            stage.drawn = false;
+            stage.mark_all_stale();
         }
         now
     });
@@ -207,7 +207,7 @@ pub fn App() -> impl IntoView {
             };
             let fit = [0, 1].map(|m| snapshot.models[m].temperature.temperature);
             stage.fitted = Some(fit);
-            stage.drawn = false;
+            stage.mark_all_stale();
             set_fitted.set(Some(fit));
         }
     });
@@ -218,7 +218,7 @@ pub fn App() -> impl IntoView {
         let mut stage = fitted_stage.borrow_mut();
         if stage.fitted != fit {
             stage.fitted = fit;
-            stage.drawn = false;
+            stage.mark_all_stale();
         }
     });
 

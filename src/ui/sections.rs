@@ -107,7 +107,6 @@ fn PanelCanvas(
             element: element.clone(),
             stale: true,
         });
-        stage.drawn = false;
         *remembered.borrow_mut() = Some(element);
     });
 
@@ -153,7 +152,7 @@ fn PanelCanvas(
                 let picked = pick(&selecting, &node, model, &ev);
                 let mut stage = selecting.borrow_mut();
                 stage.view.selected = picked.as_ref().map(|h| h.index);
-                stage.drawn = false;
+                stage.mark_all_stale();
                 drop(stage);
                 hover.set(picked);
             }

@@ -101,9 +101,6 @@ pub struct Stage {
     /// Per-model evaluation temperatures set by "Fit T"; `None` uses `view`'s.
     pub fitted: Option<[f32; 2]>,
     pub canvases: Vec<PanelCanvas>,
-    /// Cleared whenever something to draw changes; the animation loop then marks every canvas
-    /// stale and sets it again.
-    pub drawn: bool,
     /// Whether the gliding panels have reached the current snapshot (progress 1).
     pub settled: bool,
     /// Whether anything has been drawn since the page opened.
@@ -135,7 +132,7 @@ impl Stage {
         self.history.clear();
         self.view.selected = None;
         self.fitted = None;
-        self.drawn = false;
+        self.mark_all_stale();
     }
 
     /// A frame arrived at `now` (ms).
@@ -156,7 +153,7 @@ impl Stage {
         self.previous = self.current.take();
         self.current = Some(snapshot);
         self.arrivals = (self.arrivals.1, now);
-        self.drawn = false;
+        self.mark_all_stale();
         self.settled = false;
     }
 
