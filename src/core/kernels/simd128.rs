@@ -38,114 +38,91 @@ use super::{Dims, Write};
 /// Rows of `C` in one register block.
 const MR: usize = 4;
 
-/// Where `A(i, p)` lives: `a[i * row + p * col]`.
+/// Where element `(r, s)` of an operand lives: `ptr[r * row + s * col]`.
 #[derive(Clone, Copy)]
 struct Layout {
     row: usize,
     col: usize,
 }
 
+impl Layout {
+    /// Row-major storage with `cols` columns.
+    const fn rows_of(cols: usize) -> Self {
+        Self { row: cols, col: 1 }
+    }
+
+    /// The same storage read as its transpose.
+    const fn transposed(self) -> Self {
+        Self {
+            row: self.col,
+            col: self.row,
+        }
+    }
+}
+
 pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let layout = Layout {
-        row: dims.k,
-        col: 1,
-    };
-    // SAFETY: `Dims::check` in the caller proved a, b and c hold m·k, k·n and m·n elements,
-    // and `layout` addresses A(i, p) at i·k + p < m·k.
-    unsafe { gemm(dims, a.as_ptr(), layout, b.as_ptr(), c.as_mut_ptr(), write) }
+    let (a_at, b_at) = (Layout::rows_of(dims.k), Layout::rows_of(dims.n));
+    // SAFETY: `Dims::check` in the caller proved a, b and c hold m·k, k·n and m·n elements;
+    // A(i, p) sits at i·k + p < m·k and B(p, q) at p·n + q < k·n.
+    unsafe { gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write) }
 }
 
 pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let layout = Layout {
-        row: 1,
-        col: dims.m,
-    };
+    let a_at = Layout::rows_of(dims.m).transposed();
     // SAFETY: as in `matmul`; A is stored k×m, so A(i, p) sits at p·m + i < k·m.
-    unsafe { gemm(dims, a.as_ptr(), layout, b.as_ptr(), c.as_mut_ptr(), write) }
-}
-
-thread_local! {
-    /// Holds `Bᵀ` for `matmul_transpose_b`; grows to the largest product seen, then stays.
-    static TRANSPOSED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    unsafe {
+        let b_at = Layout::rows_of(dims.n);
+        gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write)
+    }
 }
 
 pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let Dims { k, n, .. } = dims;
-    TRANSPOSED.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.resize(k * n, 0.0);
-        transpose(n, k, b, &mut scratch);
-        matmul(dims, a, &scratch, c, write);
-    });
-}
-
-/// `out ← srcᵀ` for a row-major `rows × cols` `src`, in 4 × 4 tiles transposed in registers
-/// by eight lane shuffles, with the edges copied one value at a time. A scalar copy with
-/// its strided stores cost as much as a third of the product it prepared.
-fn transpose(rows: usize, cols: usize, src: &[f32], out: &mut [f32]) {
-    assert!(
-        src.len() >= rows * cols && out.len() >= rows * cols,
-        "transpose out of bounds"
-    );
-    let (tiled_rows, tiled_cols) = (rows - rows % 4, cols - cols % 4);
-    for i in (0..tiled_rows).step_by(4) {
-        for j in (0..tiled_cols).step_by(4) {
-            // SAFETY: i + 3 < rows and j + 3 < cols, so every load reads src[(i + q)·cols +
-            // j..+4] and every store writes out[(j + q)·rows + i..+4], inside the asserted
-            // lengths.
-            unsafe {
-                let load =
-                    |q: usize| v128_load(src.as_ptr().add((i + q) * cols + j) as *const v128);
-                let (r0, r1, r2, r3) = (load(0), load(1), load(2), load(3));
-                let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
-                let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
-                let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
-                let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
-                let tile = [
-                    i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
-                    i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
-                    i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
-                    i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
-                ];
-                for (q, column) in tile.into_iter().enumerate() {
-                    v128_store(
-                        out.as_mut_ptr().add((j + q) * rows + i) as *mut v128,
-                        column,
-                    );
-                }
-            }
-        }
-    }
-    for i in 0..rows {
-        let from = if i < tiled_rows { tiled_cols } else { 0 };
-        for j in from..cols {
-            out[j * rows + i] = src[i * cols + j];
-        }
+    let b_at = Layout::rows_of(dims.k).transposed();
+    // SAFETY: as in `matmul`; B is stored n×k, so B(p, q) sits at q·k + p < n·k.
+    unsafe {
+        let a_at = Layout::rows_of(dims.k);
+        gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write)
     }
 }
 
 thread_local! {
-    /// All of `A` packed by row blocks ([`pack_rows`]), and the current column panel of `B`
-    /// ([`pack_panel`]); both grow to the largest product seen, then stay.
+    /// All of `A` packed by row blocks, and the current column panel of `B` (both by
+    /// [`pack`]); both grow to the largest product seen, then stay.
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// # Safety
 ///
-/// `a` must address every `A(i, p)` for `i < m`, `p < k` through `layout`; `b` must hold
-/// `k·n` and `c` `m·n` readable (and for `c` writable) elements.
-unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut f32, w: Write) {
+/// `a` must address every `A(i, p)` for `i < m`, `p < k` through `a_at`, and `b` every
+/// `B(p, q)` for `p < k`, `q < n` through `b_at`; `c` must hold `m·n` writable elements.
+unsafe fn gemm(
+    dims: Dims,
+    a: *const f32,
+    a_at: Layout,
+    b: *const f32,
+    b_at: Layout,
+    c: *mut f32,
+    w: Write,
+) {
     let Dims { m, k, n } = dims;
     let accumulate = w == Write::Accumulate;
     let blocks = m.div_ceil(MR);
 
     PACKED.with(|scratch| {
         let (packed_a, panel) = &mut *scratch.borrow_mut();
-        packed_a.clear();
+        // Each row block of A becomes k groups of MR values, A(i + r, p) at p·MR + r: the
+        // block's transpose, so the micro-kernel reads a step's values from one place at
+        // fixed offsets however A is stored.
         packed_a.resize(blocks * k * MR, 0.0);
         for (block, packed) in packed_a.chunks_exact_mut((k * MR).max(1)).enumerate() {
             let i = block * MR;
-            pack_rows(k, a, layout, i, (m - i).min(MR), packed);
+            let tile = Tile {
+                src: a.add(i * a_at.row),
+                at: a_at.transposed(),
+                rows: k,
+                cols: (m - i).min(MR),
+            };
+            tile.pack::<MR>(packed);
         }
 
         // Column panels of 8 (the last one may be 4, or padded), each packed once and then
@@ -154,7 +131,18 @@ unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut
         while j < n {
             let width = (n - j).min(8);
             let lanes = if width > 4 { 8 } else { 4 };
-            pack_panel(k, n, b, j, width, lanes, panel);
+            panel.resize(k * lanes, 0.0);
+            let tile = Tile {
+                src: b.add(j * b_at.col),
+                at: b_at,
+                rows: k,
+                cols: width,
+            };
+            if lanes == 8 {
+                tile.pack::<8>(panel);
+            } else {
+                tile.pack::<4>(panel);
+            }
             let b_panel = Panel {
                 ptr: panel.as_ptr(),
                 stride: lanes,
@@ -183,61 +171,80 @@ unsafe fn gemm(dims: Dims, a: *const f32, layout: Layout, b: *const f32, c: *mut
     });
 }
 
-/// Copies rows `i..i+rows` of `A` into `packed` (`k·MR` values) as `k` groups of `MR`,
-/// `A(i + r, p)` at `p·MR + r`, so the micro-kernel reads each step's values from one place at
-/// fixed offsets whichever way `A` is stored.
-unsafe fn pack_rows(
-    k: usize,
-    a: *const f32,
-    layout: Layout,
-    i: usize,
+/// A `rows × cols` block of an operand: element `(r, s)` at `src[r * at.row + s * at.col]`.
+struct Tile {
+    src: *const f32,
+    at: Layout,
     rows: usize,
-    packed: &mut [f32],
-) {
-    for (p, group) in packed.chunks_exact_mut(MR).enumerate().take(k) {
-        let column = a.add(i * layout.row + p * layout.col);
-        for (r, slot) in group.iter_mut().enumerate() {
-            *slot = if r < rows {
-                *column.add(r * layout.row)
-            } else {
-                0.0
-            };
+    cols: usize,
+}
+
+impl Tile {
+    /// Copies the block into `dst` as a row-major `rows × lanes` matrix, zero past `cols`.
+    ///
+    /// Two layouts take a vector path, and between them they cover every full block the
+    /// products pack: rows stored contiguously are copied four lanes at a time, and columns
+    /// stored contiguously (a transposed operand) go through 4 × 4 tiles transposed in
+    /// registers. A scalar copy with strided stores cost as much as a third of the product it
+    /// prepared.
+    ///
+    /// # Safety
+    ///
+    /// `src` must address every element of the block; `lanes` must be a multiple of 4 and at
+    /// least `cols`, and `dst` must hold `rows·lanes` values.
+    #[inline(always)]
+    unsafe fn pack<const LANES: usize>(&self, dst: &mut [f32]) {
+        let lanes = LANES;
+        let Tile { src, at, rows, cols } = *self;
+        assert!(lanes % 4 == 0 && cols <= lanes && dst.len() >= rows * lanes);
+        let out = dst.as_mut_ptr();
+        let mut from = 0;
+        if cols == lanes && at.col == 1 {
+            for r in 0..rows {
+                for v in (0..lanes).step_by(4) {
+                    let value = v128_load(src.add(r * at.row + v) as *const v128);
+                    v128_store(out.add(r * lanes + v) as *mut v128, value);
+                }
+            }
+            from = rows;
+        } else if cols == lanes && at.row == 1 {
+            from = rows - rows % 4;
+            for r in (0..from).step_by(4) {
+                for v in (0..lanes).step_by(4) {
+                    // Columns v..v+4 of rows r..r+4: each column is four contiguous values.
+                    let load = |s: usize| v128_load(src.add((v + s) * at.col + r) as *const v128);
+                    let tile = transpose4([load(0), load(1), load(2), load(3)]);
+                    for (q, row) in tile.into_iter().enumerate() {
+                        v128_store(out.add((r + q) * lanes + v) as *mut v128, row);
+                    }
+                }
+            }
+        }
+        for r in from..rows {
+            for s in 0..lanes {
+                *out.add(r * lanes + s) = if s < cols {
+                    *src.add(r * at.row + s * at.col)
+                } else {
+                    0.0
+                };
+            }
         }
     }
 }
 
-/// Copies columns `j..j+width` of `B` into a contiguous `k × lanes` panel, zero-padded past
-/// `width`: the kernel then walks it with a fixed stride, two steps to a cache line, and the
-/// last `n mod 4` columns (a fifth of the work at n = 10) run through the vector kernel too.
-unsafe fn pack_panel(
-    k: usize,
-    n: usize,
-    b: *const f32,
-    j: usize,
-    width: usize,
-    lanes: usize,
-    panel: &mut Vec<f32>,
-) {
-    panel.clear();
-    panel.resize(k * lanes, 0.0);
-    for (p, row) in panel.chunks_exact_mut(lanes).enumerate() {
-        let source = b.add(p * n + j);
-        if width == lanes && lanes == 8 {
-            // SAFETY (for the caller's bounds): j + 8 <= n, so both loads stay in row p.
-            v128_store(
-                row.as_mut_ptr() as *mut v128,
-                v128_load(source as *const v128),
-            );
-            v128_store(
-                row.as_mut_ptr().add(4) as *mut v128,
-                v128_load(source.add(4) as *const v128),
-            );
-        } else {
-            for (q, slot) in row.iter_mut().enumerate().take(width) {
-                *slot = *source.add(q);
-            }
-        }
-    }
+/// Transposes a 4 × 4 tile held in four vectors, by eight lane shuffles.
+#[inline(always)]
+fn transpose4([r0, r1, r2, r3]: [v128; 4]) -> [v128; 4] {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+    let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+    let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+        i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+    ]
 }
 
 /// A row-major matrix seen through a pointer to its first element and a row stride.
@@ -250,7 +257,7 @@ struct Panel<P> {
 /// One packed row block of `A` and the rows of `C` it produces.
 struct RowBlock {
     k: usize,
-    /// The block, packed by [`pack_rows`].
+    /// The block, packed by [`Tile::pack`] as in [`gemm`].
     a: *const f32,
     /// Rows in this block, `1..=MR`.
     rows: usize,
@@ -306,7 +313,7 @@ impl RowBlock {
 }
 
 /// The micro-kernel: `C[0..R, 0..4·NV] (+)= A[0..R, :]·B[:, 0..4·NV]`, with `a` a block
-/// packed by [`pack_rows`] and `b`, `c` at the block's first column.
+/// packed by [`Tile::pack`] and `b`, `c` at the block's first column.
 #[inline(always)]
 unsafe fn block<const R: usize, const NV: usize>(
     k: usize,
