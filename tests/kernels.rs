@@ -140,6 +140,28 @@ fn scalar_transpose_a(d: Dims, a: &[f32], b: &[f32], c: &mut [f32], w: Write) {
 }
 
 #[test]
+fn products_with_an_empty_inner_dimension_are_zero() {
+    type Kernel = fn(Dims, &[f32], &[f32], &mut [f32], Write);
+    let kernels: [(&str, Kernel); 6] = [
+        ("matmul", kernels::matmul),
+        ("matmul_transpose_a", kernels::matmul_transpose_a),
+        ("matmul_transpose_b", kernels::matmul_transpose_b),
+        ("scalar matmul", scalar_matmul),
+        ("scalar matmul_transpose_a", scalar_transpose_a),
+        ("scalar matmul_transpose_b", scalar_transpose_b),
+    ];
+    let dims = Dims::new(5, 0, 9);
+    for (name, kernel) in kernels {
+        let mut c = vec![2.5f32; 45];
+        kernel(dims, &[], &[], &mut c, Write::Accumulate);
+        assert!(c.iter().all(|&v| v == 2.5), "{name}: accumulate changed C");
+        kernel(dims, &[], &[], &mut c, Write::Overwrite);
+        let stray = c.iter().position(|&v| v != 0.0);
+        assert!(stray.is_none(), "{name}: C[{stray:?}] is not zero");
+    }
+}
+
+#[test]
 fn bias_and_column_sums_match_reference() {
     for &rows in &SIZES {
         for &cols in &SIZES {

@@ -13,22 +13,43 @@
 //! ```
 //!
 //! Why 4 × 8 and not more: V8 leaves fifteen xmm registers to wasm code on x64, and a step
-//! needs the accumulators, the `NV` vectors of `B`, the broadcast and a product temporary.
-//! Measured in Chromium on this machine (`scripts/bench.sh --wasm`), 6 × 8 (twelve
-//! accumulators) and 5 × 8 ran the products at 20–25 GFLOP/s against 30–37 for 4 × 8, and
-//! unrolling `k` (by four on the unpacked layout, by two on the packed panels, 0.95× ndarray)
-//! was slower again: both spill. Packing `A` pre-broadcast (four copies
-//! of each value, plain loads instead of `load32_splat`) measured the same, so the kernel
-//! keeps the smaller packing.
+//! needs the accumulators, the `NV` vectors of `B`, the broadcasts and a product temporary.
+//! LLVM loads all of a step's broadcasts before the first product, so each row costs a register
+//! of its own. The integer registers are short too. Each of these lost to 4 × 8 in Chromium on
+//! this machine (`scripts/bench.sh --wasm`, a whole step's products, where 4 × 8 ran at 41):
 //!
-//! Both operands are packed first. All of `A` goes into row blocks of `k` groups of `MR`
-//! values, so the kernel reads `A` at fixed offsets whether it is stored `m×k` (`A·B`) or
-//! `k×m` (`Aᵀ·B`). `B` goes one column panel at a time into a contiguous `k × 8` buffer
-//! (zero-padded when fewer than 8 columns are left, so the 10-class output layer's last two
-//! columns run through the same kernel), and each panel runs against every row block while
-//! it sits in L1. Walking `B` in place instead, row by row with a stride of `n`, ran a whole
-//! step's products at 27 to 32 GFLOP/s over three runs of `bench.sh --wasm`; packed, 36.
-//! For `A·Bᵀ`, `B` is transposed into a scratch buffer first, in 4 × 4 register tiles.
+//! | variant | GFLOP/s |
+//! |---|---|
+//! | 6 × 8 or 5 × 8 blocks (spill) | 20–25 |
+//! | 3 × 12 blocks (spill) | 27.5 |
+//! | unrolling `k` by two (spill) | 0.95× ndarray |
+//! | reading `Aᵀ·B`'s `A` in place with a runtime stride, no packing | 37.1 |
+//! | `A` packed pre-broadcast (plain loads instead of `load32_splat`) | 38.0 |
+//! | 64-byte-aligned scratch buffers | no change |
+//!
+//! The runtime stride is one more live integer register, and it slowed the packed products
+//! too. LLVM's loop strength reduction leaves the address of every broadcast after the first,
+//! and of the second `B` vector, as an `i32.add` instead of a load offset: three extra
+//! instructions a step. `-C llvm-args=-disable-lsr` folds them, but it gained about 1 % here
+//! and changed ndarray's code as well, so it is not used.
+//!
+//! Both operands are packed first, through one routine ([`Tile::pack`]).
+//!
+//! - **`A`.** All of it goes into row blocks of `k` groups of `MR` values, so that the kernel
+//!   reads `A` at fixed offsets whether it is stored `m×k` (`A·B`) or `k×m` (`Aᵀ·B`).
+//! - **`B`.** It goes one column panel at a time into a contiguous `k × 8` buffer. The buffer
+//!   is zero-padded when fewer than 8 columns are left, so the 10-class output layer's last two
+//!   columns run through the same kernel. Each panel runs against every row block while it
+//!   sits in L1.
+//!
+//! Contiguous rows are copied four lanes at a time. Contiguous columns (`A` of `A·B`, `B` of
+//! `A·Bᵀ`) go through 4 × 4 tiles transposed in registers, so `A·Bᵀ` needs no transposed copy
+//! of `B`. Measured: walking `B` in place, row by row with a stride of `n`, ran a whole step's
+//! products at 27 to 32 GFLOP/s over three runs; packed, 36. Transposing `B` into scratch
+//! before packing it, and copying `A` one value at a time, ran them at 37; the vector packing
+//! brought them to 41. The pack must be monomorphised on its lane count: with a runtime count
+//! the `Aᵀ·B` products fell to 30–32. Packing `Aᵀ·B`'s `A` in one sweep across its stored rows
+//! was slower again, because the 32 write streams 2 KB apart collide in L1's sets.
 
 use core::arch::wasm32::*;
 use std::cell::RefCell;
@@ -62,26 +83,53 @@ impl Layout {
 
 pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
     let (a_at, b_at) = (Layout::rows_of(dims.k), Layout::rows_of(dims.n));
-    // SAFETY: `Dims::check` in the caller proved a, b and c hold m·k, k·n and m·n elements;
-    // A(i, p) sits at i·k + p < m·k and B(p, q) at p·n + q < k·n.
-    unsafe { gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write) }
+    product(dims, (a, a_at), (b, b_at), c, write);
 }
 
 pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let a_at = Layout::rows_of(dims.m).transposed();
-    // SAFETY: as in `matmul`; A is stored k×m, so A(i, p) sits at p·m + i < k·m.
-    unsafe {
-        let b_at = Layout::rows_of(dims.n);
-        gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write)
-    }
+    // A is stored k×m.
+    let (a_at, b_at) = (
+        Layout::rows_of(dims.m).transposed(),
+        Layout::rows_of(dims.n),
+    );
+    product(dims, (a, a_at), (b, b_at), c, write);
 }
 
 pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let b_at = Layout::rows_of(dims.k).transposed();
-    // SAFETY: as in `matmul`; B is stored n×k, so B(p, q) sits at q·k + p < n·k.
+    // B is stored n×k.
+    let (a_at, b_at) = (
+        Layout::rows_of(dims.k),
+        Layout::rows_of(dims.k).transposed(),
+    );
+    product(dims, (a, a_at), (b, b_at), c, write);
+}
+
+/// `C (+)= A·B` with `A` (`m×k`) and `B` (`k×n`) read through their layouts.
+fn product(
+    dims: Dims,
+    (a, a_at): (&[f32], Layout),
+    (b, b_at): (&[f32], Layout),
+    c: &mut [f32],
+    write: Write,
+) {
+    let Dims { m, k, n } = dims;
+    let last = |at: Layout, rows: usize, cols: usize| (rows - 1) * at.row + (cols - 1) * at.col;
+    if m == 0 || k == 0 || n == 0 {
+        if write == Write::Overwrite {
+            c.fill(0.0);
+        }
+        return;
+    }
+    assert!(
+        last(a_at, m, k) < a.len() && last(b_at, k, n) < b.len() && c.len() >= m * n,
+        "product operands out of bounds"
+    );
+    // SAFETY: the assert proved that the layouts address every A(i, p) and B(p, q) inside `a`
+    // and `b` (both layouts grow with each index, so the last element is the farthest), and
+    // that `c` holds m·n values.
     unsafe {
-        let a_at = Layout::rows_of(dims.k);
-        gemm(dims, a.as_ptr(), a_at, b.as_ptr(), b_at, c.as_mut_ptr(), write)
+        let (a, b) = (a.as_ptr(), b.as_ptr());
+        gemm(dims, a, a_at, b, b_at, c.as_mut_ptr(), write)
     }
 }
 
@@ -195,8 +243,13 @@ impl Tile {
     #[inline(always)]
     unsafe fn pack<const LANES: usize>(&self, dst: &mut [f32]) {
         let lanes = LANES;
-        let Tile { src, at, rows, cols } = *self;
-        assert!(lanes % 4 == 0 && cols <= lanes && dst.len() >= rows * lanes);
+        let Tile {
+            src,
+            at,
+            rows,
+            cols,
+        } = *self;
+        assert!(lanes.is_multiple_of(4) && cols <= lanes && dst.len() >= rows * lanes);
         let out = dst.as_mut_ptr();
         let mut from = 0;
         if cols == lanes && at.col == 1 {
