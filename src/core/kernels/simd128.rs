@@ -139,12 +139,15 @@ thread_local! {
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Packs the operands and runs every row block against every column panel.
+///
+/// Kept out of line: inlined into its one caller, it ran a whole step's products at 40.2
+/// GFLOP/s instead of 41.3 (`scripts/bench.sh --wasm`), V8 allocating registers differently.
+///
 /// # Safety
 ///
 /// `a` must address every `A(i, p)` for `i < m`, `p < k` through `a_at`, and `b` every
 /// `B(p, q)` for `p < k`, `q < n` through `b_at`; `c` must hold `m·n` writable elements.
-/// Kept out of line: inlined into its one caller, it ran a whole step's products at 40.2
-/// GFLOP/s instead of 41.3 (`scripts/bench.sh --wasm`), V8 allocating registers differently.
 #[inline(never)]
 unsafe fn gemm(
     dims: Dims,
