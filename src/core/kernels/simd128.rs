@@ -25,12 +25,15 @@
 //! | unrolling `k` by two (spill) | 0.95× ndarray |
 //! | reading `Aᵀ·B`'s `A` in place with a runtime stride, no packing | 37.1 |
 //! | `A` packed pre-broadcast (plain loads instead of `load32_splat`) | 38.0 |
-//! | 64-byte-aligned scratch buffers | no change |
+//! | the same, one row block at a time against every panel packed up front | 36.3 |
+//! | 64-byte-aligned scratch buffers, or a constant `B` stride | no change |
 //!
 //! The runtime stride is one more live integer register, and it slowed the packed products
-//! too. LLVM's loop strength reduction leaves the address of every broadcast after the first,
-//! and of the second `B` vector, as an `i32.add` instead of a load offset: three extra
-//! instructions a step. `-C llvm-args=-disable-lsr` folds them, but it gained about 1 % here
+//! too. Holding the broadcasts of `A` in registers instead of loading them each step (wrong
+//! results, a probe only) ran the large shapes at 46–49 GFLOP/s, 88–93 % of the peak: the loads
+//! of `A` and their address arithmetic are what 4 × 8 pays for. LLVM's loop strength
+//! reduction leaves the address of every broadcast after the first, and of the second `B`
+//! vector, as an `i32.add` instead of a load offset: three extra instructions a step. `-C llvm-args=-disable-lsr` folds them, but it gained about 1 % here
 //! and changed ndarray's code as well, so it is not used.
 //!
 //! Both operands are packed first, through one routine ([`Tile::pack`]).
