@@ -139,7 +139,7 @@ fn product(
 
 thread_local! {
     /// All of `A` packed by row blocks, and the current column panel of `B` (both by
-    /// [`pack`]); both grow to the largest product seen, then stay.
+    /// [`Tile::pack`]); both grow to the largest product seen, then stay.
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
