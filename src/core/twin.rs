@@ -20,6 +20,8 @@ use super::optim::{Optimizer, OptimizerConfig};
 pub const CROSS_ENTROPY: usize = 0;
 /// Index of the label-smoothed model in every pair.
 pub const SMOOTHED: usize = 1;
+/// Short names of the two models, by index, for every message and legend.
+pub const MODEL_NAMES: [&str; 2] = ["cross-entropy", "label smoothing"];
 
 /// Training examples per class that a frame carries (the paper's figure used 100).
 pub const DISPLAY_PER_CLASS: usize = 100;

@@ -14,7 +14,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
 use super::schedule::{frame_due, Budget, Schedule};
 use crate::core::optim::{OptimizerConfig, OptimizerKind};
-use crate::core::twin::{Projection, Twin, SMOOTHED};
+use crate::core::twin::{Projection, Twin, MODEL_NAMES};
 use crate::protocol::{self, Command, Event, Pace, Speed};
 
 /// Starts the worker: installs the logger and the message handler, then announces itself.
@@ -271,16 +271,7 @@ impl Worker {
 
 /// What the page says when a model's hidden units have all died.
 fn collapse_message(models: &[usize], step: u64, optimizer: OptimizerConfig) -> String {
-    let names: Vec<&str> = models
-        .iter()
-        .map(|&m| {
-            if m == SMOOTHED {
-                "label-smoothed"
-            } else {
-                "cross-entropy"
-            }
-        })
-        .collect();
+    let names: Vec<&str> = models.iter().map(|&m| MODEL_NAMES[m]).collect();
     let rule = match optimizer.kind {
         OptimizerKind::Sgd { .. } => "SGD",
         OptimizerKind::Adam { .. } => "Adam",

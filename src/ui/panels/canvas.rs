@@ -11,8 +11,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// Cross-entropy's colour, then label smoothing's, used by every panel.
 pub const MODEL_COLOURS: [&str; 2] = ["#2166ac", "#d6604d"];
-/// Short model names, in the same order.
-pub const MODEL_NAMES: [&str; 2] = ["cross-entropy", "label smoothing"];
+pub use crate::core::twin::MODEL_NAMES;
 /// Text and axis lines.
 pub const INK: &str = "#1f2328";
 /// Secondary text and reference lines.
