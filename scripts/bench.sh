@@ -5,6 +5,8 @@
 #   bash scripts/bench.sh            # both
 #   bash scripts/bench.sh --native   # the host only
 #   bash scripts/bench.sh --wasm     # Chromium only
+#   bash scripts/bench.sh --code RE  # Chromium, then V8's x64 code for the functions matching
+#                                    # RE, in target/wasm-code/ (needs objdump, from binutils)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,11 +15,13 @@ cd "$ROOT"
 
 native=1
 wasm=1
+code=""
 case "${1:-}" in
   "") ;;
   --native) wasm=0 ;;
   --wasm) native=0 ;;
-  *) echo "usage: $0 [--native|--wasm]" >&2; exit 2 ;;
+  --code) native=0; code="${2:?--code needs a function name pattern}" ;;
+  *) echo "usage: $0 [--native|--wasm|--code REGEX]" >&2; exit 2 ;;
 esac
 
 if [[ "$native" == 1 ]]; then
@@ -47,5 +51,9 @@ if [[ "$wasm" == 1 ]]; then
 </body>
 </html>
 HTML
-  node tests/e2e/bench-runner.mjs "$out"
+  if [[ -n "$code" ]]; then
+    node tests/e2e/wasm-code.mjs "$out" "$code"
+  else
+    node tests/e2e/bench-runner.mjs "$out"
+  fi
 fi

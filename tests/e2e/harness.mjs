@@ -82,12 +82,13 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-// Launches headless Chromium with a fresh profile (playwright-core makes a temporary one).
-export function launchChromium() {
+// Launches headless Chromium with a fresh profile (playwright-core makes a temporary one),
+// with `extraArgs` after the usual ones.
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
 

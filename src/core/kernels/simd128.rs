@@ -28,6 +28,10 @@
 //! | `A` packed pre-broadcast (plain loads instead of `load32_splat`) | 38.0 |
 //! | the same, one row block at a time against every panel packed up front | 36.3 |
 //! | 64-byte-aligned scratch buffers, or a constant `B` stride | no change |
+//! | one `v128.load` of `A` a step, split into broadcasts by four lane shuffles | 34.6, against 38 that hour |
+//! | `A` pre-broadcast with every load offset folded (`-disable-lsr`; probe) | 42–43 at `k` = 256, as 4 × 8 |
+//! | `A` read from one fixed address every step (probe) | no faster |
+//! | 5 × 8 under LLVM's source-order scheduler (`-pre-RA-sched=source`), spill-free | 41 |
 //!
 //! The runtime stride is one more live integer register, and it slowed the packed products
 //! too. Holding the broadcasts of `A` in registers instead of loading them each step (wrong
@@ -36,6 +40,18 @@
 //! reduction leaves the address of every broadcast after the first, and of the second `B`
 //! vector, as an `i32.add` instead of a load offset: three extra instructions a step. `-C llvm-args=-disable-lsr` folds them, but it gained about 1 % here
 //! and changed ndarray's code as well, so it is not used.
+//!
+//! Where the remaining time goes. Over `k` = 16, 32, 64, 128, 256 and 512 at `m` = `n` = 128
+//! the products ran at 35.8, 41.1, 41.1, 42.9, 43.0 and 42.4 GFLOP/s in one run, so packing
+//! and the per-block set-up cost at most about 5 % at the MLP's `k` of 64 and 128; the loop
+//! itself runs at about 84 % of the peak. The probes above point at the loads themselves:
+//! the same six loads a step with fewer integer instructions, or from one fixed address, ran
+//! no faster, and lane shuffles in their place are slower, because they share the
+//! floating-point pipes with the products. Fewer loads per product needs more accumulators
+//! than fifteen registers hold under LLVM's default scheduler, which issues a step's loads
+//! before its products; the source-order scheduler lets 5 × 8 fit, but V8 then reloads the
+//! memory base and checks the stack on every step, and the same flag makes ndarray about 15 %
+//! faster. V8's x64 code for any of this: `bash scripts/bench.sh --code 'simd128::gemm'`.
 //!
 //! Both operands are packed first, through one routine ([`Tile::pack`]).
 //!
