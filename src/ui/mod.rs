@@ -5,6 +5,7 @@
 //! - [`sections`]: the six panel sections, their canvases and the cluster tooltip.
 //! - [`stage`]: the non-reactive state the animation draws from (run, snapshots, history).
 //! - [`animation`]: the `requestAnimationFrame` loop that interpolates and draws.
+//! - [`visibility`]: which canvases are in sight, so that the loop draws only those.
 //! - [`worker_bridge`]: starting the training worker and talking to it.
 //! - [`url`]: reading and rewriting the address bar.
 //! - [`scene`] and [`panels`]: what one frame draws from, and the drawing itself.
@@ -17,6 +18,7 @@ pub mod scene;
 pub mod sections;
 pub mod stage;
 pub mod url;
+pub mod visibility;
 pub mod worker_bridge;
 
 /// Entry point of the page's wasm: installs the panic hook and the logger, then mounts

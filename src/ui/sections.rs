@@ -16,6 +16,7 @@ use web_sys::{HtmlCanvasElement, PointerEvent};
 use super::panels;
 use super::scene::Split;
 use super::stage::{Panel, PanelCanvas, SharedStage, Stage};
+use super::visibility;
 use crate::core::twin::{CROSS_ENTROPY, SMOOTHED};
 
 /// What the cluster tooltip shows about one example.
@@ -87,6 +88,9 @@ pub fn PanelSection(
     }
 }
 
+/// A mounted canvas, and the observer that keeps its visibility (dropped with it).
+type Mounted = (HtmlCanvasElement, Option<visibility::Watch>);
+
 /// A canvas that registers itself for drawing, and, in the cluster panel, answers the pointer.
 #[component]
 fn PanelCanvas(
@@ -97,24 +101,25 @@ fn PanelCanvas(
     hover: RwSignal<Option<Hover>>,
 ) -> impl IntoView {
     let node: NodeRef<Canvas> = NodeRef::new();
-    let mounted: Rc<RefCell<Option<HtmlCanvasElement>>> = Rc::default();
+    let mounted: Rc<RefCell<Option<Mounted>>> = Rc::default();
     let (registered, remembered) = (stage.clone(), mounted.clone());
     node.on_load(move |element: HtmlCanvasElement| {
-        let mut stage = registered.borrow_mut();
-        stage.canvases.push(PanelCanvas {
+        registered.borrow_mut().canvases.push(PanelCanvas {
             panel,
             model,
             element: element.clone(),
             stale: true,
+            visible: true,
         });
-        *remembered.borrow_mut() = Some(element);
+        let watch = visibility::watch(registered.clone(), &element);
+        *remembered.borrow_mut() = Some((element, watch));
     });
 
     // Cleanup must be `Send`; the page has one thread, which `SendOption` checks.
     let on_unmount = SendOption::new_local(Some((stage.clone(), mounted)));
     on_cleanup(move || {
         if let Some((stage, mounted)) = on_unmount.take() {
-            if let Some(element) = mounted.take() {
+            if let Some((element, _watch)) = mounted.take() {
                 stage.borrow_mut().canvases.retain(|c| c.element != element);
             }
         }

@@ -85,6 +85,9 @@ pub struct PanelCanvas {
     pub element: HtmlCanvasElement,
     /// Whether it still shows an older state than the stage holds.
     pub stale: bool,
+    /// Whether it is on screen or close to it (see [`super::visibility`]). Canvases out of
+    /// sight are not drawn; they stay stale and are drawn when they come back.
+    pub visible: bool,
 }
 
 /// What the animation draws from. See the module docs for why it is not a signal.
@@ -193,18 +196,27 @@ impl Stage {
         }
     }
 
-    /// Whether any canvas still shows an older state.
+    /// Whether any canvas in sight still shows an older state.
     pub fn any_stale(&self) -> bool {
-        self.canvases.iter().any(|c| c.stale)
+        self.canvases.iter().any(|c| c.stale && c.visible)
+    }
+
+    /// Records whether `element`'s canvas is in sight.
+    pub fn set_visible(&mut self, element: &HtmlCanvasElement, visible: bool) {
+        for canvas in self.canvases.iter_mut().filter(|c| &c.element == element) {
+            canvas.visible = visible;
+        }
     }
 
     /// Draws, at progress `t`, the gliding canvases if `glide` or they are stale, then at
-    /// most `budget` of the stale still ones, and marks what it drew as fresh. `false` if
-    /// there was nothing to draw from.
+    /// most `budget` of the stale still ones, all of them in sight, and marks what it drew as
+    /// fresh. `false` if there was nothing to draw from.
     pub fn draw(&mut self, t: f32, glide: bool, mut budget: usize) -> bool {
         let mut chosen = Vec::new();
         for (index, canvas) in self.canvases.iter().enumerate() {
-            let wanted = if canvas.panel.moves() {
+            let wanted = if !canvas.visible {
+                false
+            } else if canvas.panel.moves() {
                 glide || canvas.stale
             } else if canvas.stale && budget > 0 {
                 budget -= 1;

@@ -215,10 +215,32 @@ export class LabPage {
     return colours > 1;
   }
 
+  // Waits for `count` animation frames.
+  async frames(count = 8) {
+    await this.page.evaluate(
+      (count) =>
+        new Promise((done) => {
+          let seen = 0;
+          const tick = () => (++seen >= count ? done() : requestAnimationFrame(tick));
+          requestAnimationFrame(tick);
+        }),
+      count,
+    );
+  }
+
+  // Scrolls `locator` into view and waits a few frames: the page draws only the canvases in
+  // sight, and one that comes into sight is drawn with the current state in its next frame.
+  async bringIntoView(locator) {
+    await locator.scrollIntoViewIfNeeded();
+    await this.frames();
+  }
+
   // Reads the canvas `locator` points at through getImageData of a 2D copy, which works
   // whatever context the canvas itself uses. Returns an FNV-1a hash of the RGBA bytes and
-  // the number of distinct colours, counted up to 2.
-  async pixels(locator) {
+  // the number of distinct colours, counted up to 2. The canvas is brought into view first,
+  // unless `inPlace`, which reads whatever it shows where it is.
+  async pixels(locator, { inPlace = false } = {}) {
+    if (!inPlace) await this.bringIntoView(locator);
     return locator.evaluate((canvas) => {
       const copy = document.createElement('canvas');
       copy.width = canvas.width;
@@ -258,11 +280,17 @@ export class LabPage {
     }
   }
 
-  // Saves a full-page screenshot under tests/e2e/artifacts/ and returns its path.
+  // Saves a full-page screenshot under tests/e2e/artifacts/ and returns its path. The
+  // viewport grows to the whole page first, so that every canvas is in sight and drawn.
   async screenshot(name) {
     await mkdir(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, name);
+    const viewport = this.page.viewportSize();
+    const height = await this.page.evaluate(() => document.documentElement.scrollHeight);
+    await this.page.setViewportSize({ width: viewport.width, height });
+    await this.frames();
     await this.page.screenshot({ path, fullPage: true });
+    await this.page.setViewportSize(viewport);
     return path;
   }
 }

@@ -15,6 +15,7 @@ after(() => lab?.stop());
 // Sweeps the pointer over `canvas` on a grid until the tooltip appears with a caption that
 // `accept` takes; returns the point.
 async function hoverSomeExample(labPage, canvas, accept = () => true) {
+  await labPage.bringIntoView(canvas);
   const box = await canvas.boundingBox();
   assert.ok(box, 'the cluster canvas has no box on the page');
   const tooltip = labPage.page.getByTestId('tooltip');
@@ -95,10 +96,10 @@ test('clicking an example selects it for the sharpen panel', async () => {
   const notFirst = (caption) => !/ example 0,/.test(caption);
   const { x, y } = await hoverSomeExample(labPage, labPage.canvas('clusters', 'ce'), notFirst);
   await labPage.page.mouse.click(x, y);
+  assert.ok(await labPage.page.getByTestId('tooltip').isVisible(), 'the tooltip left on click');
   await labPage.waitFor(
     async () => (await labPage.canvasHash('sharpen', 'ce')) !== before,
     'the sharpen panel to redraw for the selected example',
   );
-  assert.ok(await labPage.page.getByTestId('tooltip').isVisible(), 'the tooltip left on click');
   assert.deepEqual(labPage.consoleProblems(), []);
 });
