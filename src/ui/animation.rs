@@ -25,9 +25,11 @@ use super::stage::SharedStage;
 
 /// How many animation-frame intervals `window.__frameTimes()` reports.
 pub const FRAME_TIMES: usize = 600;
-/// Still (non-gliding) canvases redrawn in one animation frame at most: the ten still
-/// canvases are all fresh three frames after a change, well before the next snapshot.
-const STILL_CANVASES_PER_FRAME: usize = 4;
+/// Main-thread time, in ms, one animation frame may spend on still (non-gliding) canvases
+/// before it leaves the rest for the next frame. A still canvas takes about 1–4 ms to draw
+/// in sight, and a snapshot arrives every sixth frame or so: the nine still canvases are
+/// fresh within a few frames, and no frame pays for all of them.
+const STILL_BUDGET_MS: f64 = 4.0;
 /// The globals the performance script reads: frame intervals, and our work per frame.
 const FRAME_TIMES_GLOBAL: &str = "__frameTimes";
 const FRAME_WORK_GLOBAL: &str = "__frameWork";
@@ -222,13 +224,14 @@ fn draw_frame(
     let now = performance.as_ref().map_or(args.timestamp, |p| p.now());
     let t = stage.progress(now);
     // Idle frames cost nothing. The gliding panels redraw every frame until they reach the
-    // current snapshot; the still ones redraw once per change, a few canvases a frame, so
-    // that no frame pays for all of them (a snapshot arrives every sixth frame or so).
+    // current snapshot; the still ones redraw once per change, as many a frame as fit in
+    // the budget, so that no frame pays for all of them.
     let glide = !stage.settled;
     if !glide && !stage.any_stale() {
         return;
     }
-    if stage.draw(t, glide, STILL_CANVASES_PER_FRAME) {
+    let clock = || performance.as_ref().map_or(now, |p| p.now());
+    if stage.draw(t, glide, clock, STILL_BUDGET_MS) {
         stage.settled = t >= 1.0;
         if !stage.drawn_once && !stage.any_stale() {
             stage.drawn_once = true;

@@ -112,6 +112,9 @@ pub struct Stage {
     pub drawing: bool,
     /// `prefers-reduced-motion`: jump to each frame instead of gliding.
     pub reduced_motion: bool,
+    /// Where the next frame starts looking for stale still canvases, so that a canvas late
+    /// in the list is not starved by earlier ones when a frame's budget runs out.
+    still_cursor: usize,
 }
 
 /// The shared handle the bridge, the controls and the animation loop hold.
@@ -208,36 +211,43 @@ impl Stage {
         }
     }
 
-    /// Draws, at progress `t`, the gliding canvases if `glide` or they are stale, then at
-    /// most `budget` of the stale still ones, all of them in sight, and marks what it drew as
-    /// fresh. `false` if there was nothing to draw from.
-    pub fn draw(&mut self, t: f32, glide: bool, mut budget: usize) -> bool {
-        let mut chosen = Vec::new();
-        for (index, canvas) in self.canvases.iter().enumerate() {
-            let wanted = if !canvas.visible {
-                false
-            } else if canvas.panel.moves() {
-                glide || canvas.stale
-            } else if canvas.stale && budget > 0 {
-                budget -= 1;
-                true
-            } else {
-                false
-            };
-            if wanted {
-                chosen.push(index);
+    /// Draws, at progress `t` and only canvases in sight: the gliding canvases if `glide` or
+    /// they are stale, then stale still ones, taken in turn from where the last frame stopped,
+    /// until `budget_ms` of `clock` has passed (at least one a frame, so none waits for ever).
+    /// Marks what it drew as fresh; `false` if there was nothing to draw from.
+    pub fn draw(&mut self, t: f32, glide: bool, clock: impl Fn() -> f64, budget_ms: f64) -> bool {
+        let start = clock();
+        let count = self.canvases.len();
+        let mut drawn = vec![false; count];
+        let scene_ready = self.with_scene(t, |scene| {
+            for (index, canvas) in self.canvases.iter().enumerate() {
+                if canvas.visible && canvas.panel.moves() && (glide || canvas.stale) {
+                    self.draw_one(canvas, scene);
+                    drawn[index] = true;
+                }
             }
-        }
-        let drawn = self.with_scene(t, |scene| {
-            for &index in &chosen {
-                self.draw_one(&self.canvases[index], scene);
+            let (mut next, mut drew_still) = (self.still_cursor, false);
+            for index in (0..count).map(|i| (self.still_cursor + i) % count) {
+                let canvas = &self.canvases[index];
+                if !canvas.visible || canvas.panel.moves() || !canvas.stale {
+                    continue;
+                }
+                if drew_still && clock() - start >= budget_ms {
+                    break;
+                }
+                self.draw_one(canvas, scene);
+                (drawn[index], drew_still, next) = (true, true, index + 1);
             }
+            next
         });
-        if drawn.is_none() {
+        let Some(next) = scene_ready else {
             return false;
-        }
-        for index in chosen {
-            self.canvases[index].stale = false;
+        };
+        self.still_cursor = if count == 0 { 0 } else { next % count };
+        for (canvas, drawn) in self.canvases.iter_mut().zip(drawn) {
+            if drawn {
+                canvas.stale = false;
+            }
         }
         true
     }

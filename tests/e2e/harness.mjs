@@ -215,8 +215,9 @@ export class LabPage {
     return colours > 1;
   }
 
-  // Waits for `count` animation frames.
-  async frames(count = 8) {
+  // Waits for `count` animation frames (by default enough for every stale canvas in sight to
+  // be drawn: the page draws at least one still canvas a frame).
+  async frames(count = 15) {
     await this.page.evaluate(
       (count) =>
         new Promise((done) => {
