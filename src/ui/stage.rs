@@ -247,6 +247,9 @@ impl Stage {
         for (canvas, drawn) in self.canvases.iter_mut().zip(drawn) {
             if drawn {
                 canvas.stale = false;
+            } else if glide && canvas.panel.moves() {
+                // Out of sight mid-glide: it may still show an earlier point of the glide.
+                canvas.stale = true;
             }
         }
         true
