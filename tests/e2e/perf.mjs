@@ -4,7 +4,10 @@
 //
 // The page draws only the canvases in sight, so the `draw=1` run makes the viewport as tall
 // as the page, putting every panel in sight; a third run, `top`, keeps a 1400×1000 window
-// at the top of the page, as a reader would, where the lower panels wait.
+// at the top of the page, as a reader would, where the lower panels wait. A fourth, `slow`,
+// is `draw=1` at 20 steps/s: the page still gets a frame about ten times a second, but the
+// worker leaves its core nearly idle, which shows how much of the drawing time is the
+// worker's doing rather than the page's.
 //
 //   node tests/e2e/perf.mjs [seconds]     (default 10 s per run, after a 3 s warm-up)
 //
@@ -78,6 +81,7 @@ try {
   const drawing = await measure(browser, `${server.url}?autoplay=1`);
   const top = await measure(browser, `${server.url}?autoplay=1`, { everyPanelInSight: false });
   const notDrawing = await measure(browser, `${server.url}?autoplay=1&draw=0`);
+  const slow = await measure(browser, `${server.url}?autoplay=1&speed=20`);
 
   const ms = (value) => (Number.isNaN(value) ? '   n/a' : value.toFixed(1).padStart(6));
   const row = (name, r) =>
@@ -89,6 +93,7 @@ try {
   console.log(row('draw=1', drawing));
   console.log(row('top', top));
   console.log(row('draw=0', notDrawing));
+  console.log(row('slow', slow));
   const share = drawing.stepsPerSecond / notDrawing.stepsPerSecond;
   console.log(`training pace while drawing: ${(100 * share).toFixed(0)} % of the pace without drawing`);
 } finally {
