@@ -37,8 +37,13 @@ pub fn time_per_call(clock: Clock, min_ms: f64, mut work: impl FnMut()) -> f64 {
     }
 }
 
-/// Timing rounds per measurement; each side of a comparison keeps its fastest round.
-const ROUNDS: usize = 5;
+/// Timing rounds per measurement; each side of a comparison keeps its fastest round. On
+/// this shared VM a side's speed jumps between levels from one round to the next (ndarray's
+/// rounds of one shape read 26, 14 and 6.5 GFLOP/s in one run), and ndarray's rounds spread
+/// wider than ours. With five rounds its best was often not among them: five runs of one
+/// build put the whole step's product ratio at 1.36–1.52. With fifteen, five runs read
+/// 1.35–1.39: ndarray's mean whole-step figure rose by about 11 %, ours by about 4 %.
+const ROUNDS: usize = 15;
 /// Minimum length of one timing round, in ms.
 const ROUND_MS: f64 = 30.0;
 
