@@ -2,7 +2,11 @@
 //!
 //! Baseline wasm SIMD has no fused multiply-add, so every product term is an `f32x4.mul`
 //! followed by an `f32x4.add`; the relaxed-SIMD `madd` is not used because its rounding is
-//! allowed to differ between engines, and the scalar twin must agree with it.
+//! allowed to differ between engines, and the scalar twin must agree with it. (Measured as a
+//! probe: `f32x4_relaxed_madd` in the 4 × 8 loop, built with `+relaxed-simd`, ran a whole
+//! step's products at 46.5 GFLOP/s, 1.55× ndarray in the same run, against about 41 and
+//! 1.38× here. It is 13 % and not 2× because the loop's six loads a step stay, which fits
+//! what the probes below show.)
 //!
 //! The matrix products share one register-blocked micro-kernel. It keeps a block of
 //! `MR` rows × `4·NV` columns of `C` in registers (4 × 8: eight accumulators) while it walks
