@@ -92,6 +92,51 @@ export function launchChromium(extraArgs = []) {
   });
 }
 
+// Makes `page`'s viewport as tall as the page, so that every canvas is in sight (the page
+// draws only those).
+export async function fitViewportToPage(page) {
+  const { width } = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width, height });
+}
+
+// Serves the benchmark page in `dir` (scripts/bench.sh builds it) to headless Chromium,
+// launched with `extraArgs`, and passes each line the bench prints to `onLine` until it prints
+// `BENCH DONE`. Rejects on an uncaught error, a console error or ten minutes without it.
+export async function runBenchPage(dir, { extraArgs = [], onLine = () => {} } = {}) {
+  const timeoutMs = 10 * 60_000;
+  const server = await serveDirectory(dir);
+  const browser = await launchChromium(extraArgs);
+  let timer;
+  try {
+    const page = await browser.newPage();
+    const finished = new Promise((done, fail) => {
+      page.on('console', (message) => {
+        const text = message.text();
+        if (message.type() === 'error') {
+          console.error(text);
+          fail(new Error('the benchmark logged an error'));
+          return;
+        }
+        onLine(text);
+        if (text.trim() === 'BENCH DONE') done();
+      });
+      page.on('pageerror', (error) => fail(error));
+      timer = setTimeout(
+        () => fail(new Error(`no BENCH DONE after ${timeoutMs / 60_000} minutes`)),
+        timeoutMs,
+      );
+    });
+    // Not waiting for load: the bench may hold the main thread for minutes.
+    await page.goto(server.url, { waitUntil: 'commit' });
+    await finished;
+  } finally {
+    clearTimeout(timer);
+    await browser.close();
+    await server.close();
+  }
+}
+
 // Starts the server and the browser for one spec file; `stop()` ends both.
 export async function startLab() {
   const server = await serveDirectory();
@@ -287,8 +332,7 @@ export class LabPage {
     await mkdir(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, name);
     const viewport = this.page.viewportSize();
-    const height = await this.page.evaluate(() => document.documentElement.scrollHeight);
-    await this.page.setViewportSize({ width: viewport.width, height });
+    await fitViewportToPage(this.page);
     await this.frames();
     await this.page.screenshot({ path, fullPage: true });
     await this.page.setViewportSize(viewport);

@@ -19,7 +19,7 @@
 // about 16.8 ms even on an idle page: the draw=0 row shows that floor. A dropped frame shows
 // as an interval over 25 ms (one and a half vsyncs).
 
-import { launchChromium, serveDirectory, READY_TIMEOUT_MS } from './harness.mjs';
+import { fitViewportToPage, launchChromium, serveDirectory, READY_TIMEOUT_MS } from './harness.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const WARM_UP_MS = 3000;
@@ -37,10 +37,7 @@ async function measure(browser, url, { everyPanelInSight = true } = {}) {
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.goto(url);
   await page.locator('[data-testid=ready]').waitFor({ state: 'attached', timeout: READY_TIMEOUT_MS });
-  if (everyPanelInSight) {
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
-    await page.setViewportSize({ width: 1400, height });
-  }
+  if (everyPanelInSight) await fitViewportToPage(page);
   await page.waitForTimeout(WARM_UP_MS);
 
   const paces = [];

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROOT, launchChromium, serveDirectory } from './harness.mjs';
+import { ROOT, runBenchPage } from './harness.mjs';
 
 const [dirArg, pattern] = process.argv.slice(2);
 if (!dirArg || !pattern) {
@@ -26,20 +26,7 @@ mkdirSync(out, { recursive: true });
 // V8 writes jit-PID.dump into the renderer's working directory, which it inherits from here.
 const scratch = mkdtempSync(join(tmpdir(), 'wasm-code-'));
 process.chdir(scratch);
-const server = await serveDirectory(resolve(ROOT, dirArg));
-const browser = await launchChromium(['--js-flags=--perf-prof --no-liftoff']);
-try {
-  const page = await browser.newPage();
-  const done = new Promise((finish, fail) => {
-    page.on('console', (m) => m.text().trim() === 'BENCH DONE' && finish());
-    page.on('pageerror', fail);
-  });
-  await page.goto(server.url, { waitUntil: 'commit' });
-  await done;
-} finally {
-  await browser.close();
-  await server.close();
-}
+await runBenchPage(resolve(ROOT, dirArg), { extraArgs: ['--js-flags=--perf-prof --no-liftoff'] });
 
 function disassemble(args) {
   try {
