@@ -3,7 +3,8 @@
 #
 #   1. native      cargo test on the host (scalar kernels), all targets and doc tests
 #   2. wasm-node   cargo test --target wasm32-unknown-unknown in Node (simd128 kernels)
-#   3. wasm-chrome tests/wasm_browser.rs in headless Chromium through ChromeDriver
+#   3. wasm-chrome tests/wasm_browser.rs in headless Chromium through ChromeDriver, built with
+#                  the relaxed-simd feature so that both product paths are checked there
 #   4. build       trunk build --release --offline
 #   5. e2e         node --test tests/e2e/ against dist/ (each spec serves it itself)
 #
@@ -111,7 +112,8 @@ wasm_chrome() {
   CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/scripts/webdriver.json" \
     WASM_BINDGEN_TEST_TIMEOUT=300 \
-    cargo test --target wasm32-unknown-unknown --no-fail-fast --test wasm_browser
+    cargo test --target wasm32-unknown-unknown --features relaxed-simd --no-fail-fast \
+      --test wasm_browser
 }
 
 build() {

@@ -5,10 +5,17 @@
 //! - GFLOP/s of our products at the MLP's real shapes, next to ndarray's `dot` on the same
 //!   operands, written into the same preallocated output through `general_mat_mul` (what
 //!   `dot` calls, minus the allocation); ndarray calls matrixmultiply, which has its own
-//!   simd128 kernel on wasm;
+//!   simd128 kernel on wasm. Built with the `relaxed-simd` feature (as `scripts/bench.sh`
+//!   builds the wasm side), both of our product paths are timed: baseline simd128 and
+//!   relaxed SIMD's `f32x4.relaxed_madd`. The feature enables relaxed SIMD only inside our
+//!   fused products, so ndarray's code is the same either way;
 //! - the single-core f32x4 peak: `acc ← acc·x + y` on 8 to 16 independent accumulators, the
-//!   best of the sweep (each step is one multiply and one add per lane, so 8 flops per vector);
-//! - twin-training steps per second at several batch sizes, as a share of that peak.
+//!   best of the sweep (each step is one multiply and one add per lane, so 8 flops per
+//!   vector), once as `f32x4.mul` + `f32x4.add` and, with the feature, once as
+//!   `f32x4.relaxed_madd`. The shares of peak use the faster of the two, so a fused kernel is
+//!   not measured against the slower unfused ceiling;
+//! - twin-training steps per second at several batch sizes on each of our product paths, as
+//!   a share of that peak.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
@@ -63,8 +70,32 @@ pub enum Product {
 pub struct ProductRow {
     pub label: String,
     pub dims: Dims,
-    pub ours_gflops: f64,
+    /// Ours, one figure per kernel of [`our_kernels`], in its order.
+    pub ours_gflops: Vec<f64>,
     pub ndarray_gflops: f64,
+}
+
+/// Our kernels this build can time, as (name, whether it is the relaxed-SIMD one): the
+/// active path, and with the `relaxed-simd` feature the simd128 one beside the fused one.
+pub fn our_kernels() -> Vec<(&'static str, bool)> {
+    let plain = if kernels::SIMD128 {
+        "simd128"
+    } else {
+        "scalar"
+    };
+    let mut out = vec![(plain, false)];
+    if kernels::FUSED_COMPILED {
+        out.push(("relaxed madd", true));
+    }
+    out
+}
+
+/// Runs `work` with the relaxed-SIMD products on or off, then restores the default.
+fn with_kernel<T>(fused: bool, work: impl FnOnce() -> T) -> T {
+    kernels::use_fused(fused);
+    let out = work();
+    kernels::use_fused(true);
+    out
 }
 
 /// The products one training step of `config` performs at `batch` rows.
@@ -95,8 +126,14 @@ pub fn training_products(config: &ModelConfig, batch: usize) -> Vec<(String, Pro
     out
 }
 
-/// Times our kernel and ndarray's `dot` on the same operands.
-pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims) -> ProductRow {
+/// Times each of our kernels and ndarray's `dot` on the same operands, over `rounds` rounds.
+pub fn measure_product(
+    clock: Clock,
+    label: String,
+    product: Product,
+    dims: Dims,
+    rounds: usize,
+) -> ProductRow {
     let Dims { m, k, n } = dims;
     let fill = |rows, cols, seed: usize| {
         Array2::from_shape_fn((rows, cols), |(i, j)| {
@@ -115,22 +152,29 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
         b.as_slice().expect("standard"),
     );
 
-    // Rounds alternate between the two sides, and each side keeps its best round, so a
-    // noisy moment of the machine (a shared VM here) penalises neither side alone.
-    let (mut ours, mut theirs) = (f64::INFINITY, f64::INFINITY);
-    for _ in 0..ROUNDS {
-        ours = ours.min(time_per_call(clock, ROUND_MS, || {
-            let c = c.as_slice_mut().expect("standard");
-            match product {
-                Product::Plain => kernels::matmul(dims, a_s, b_s, c, Write::Overwrite),
-                Product::TransposeA => {
-                    kernels::matmul_transpose_a(dims, a_s, b_s, c, Write::Overwrite)
-                }
-                Product::TransposeB => {
-                    kernels::matmul_transpose_b(dims, a_s, b_s, c, Write::Overwrite)
-                }
-            }
-        }));
+    // Rounds alternate between the sides, and each side keeps its best round, so a noisy
+    // moment of the machine (a shared VM here) penalises no side alone.
+    let ours_kernels = our_kernels();
+    let mut ours = vec![f64::INFINITY; ours_kernels.len()];
+    let mut theirs = f64::INFINITY;
+    for _ in 0..rounds {
+        for (best, &(_, fused)) in ours.iter_mut().zip(&ours_kernels) {
+            let ms = with_kernel(fused, || {
+                time_per_call(clock, ROUND_MS, || {
+                    let c = c.as_slice_mut().expect("standard");
+                    match product {
+                        Product::Plain => kernels::matmul(dims, a_s, b_s, c, Write::Overwrite),
+                        Product::TransposeA => {
+                            kernels::matmul_transpose_a(dims, a_s, b_s, c, Write::Overwrite)
+                        }
+                        Product::TransposeB => {
+                            kernels::matmul_transpose_b(dims, a_s, b_s, c, Write::Overwrite)
+                        }
+                    }
+                })
+            });
+            *best = best.min(ms);
+        }
         theirs = theirs.min(time_per_call(clock, ROUND_MS, || {
             ndarray_product(product, a.view(), b.view(), &mut c);
             std::hint::black_box(&c);
@@ -141,7 +185,7 @@ pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims
     ProductRow {
         label,
         dims,
-        ours_gflops: gflops(ours),
+        ours_gflops: ours.into_iter().map(gflops).collect(),
         ndarray_gflops: gflops(theirs),
     }
 }
@@ -157,10 +201,11 @@ fn ndarray_product(product: Product, a: ArrayView2<f32>, b: ArrayView2<f32>, c: 
 }
 
 /// The best f32x4 multiply-add rate over 8..=16 independent accumulators, in GFLOP/s, with
-/// the accumulator count that reached it.
-pub fn simd_peak(clock: Clock) -> (f64, usize) {
+/// the accumulator count that reached it: on `f32x4.mul` then `f32x4.add`, or, with `fused`
+/// (where the `relaxed-simd` feature compiled it), on `f32x4.relaxed_madd`.
+pub fn simd_peak(clock: Clock, fused: bool) -> (f64, usize) {
     let mut best = (0.0, 0);
-    for (accumulators, gflops) in peak::sweep(clock) {
+    for (accumulators, gflops) in peak::sweep(clock, fused) {
         if gflops > best.0 {
             best = (gflops, accumulators);
         }
@@ -204,66 +249,113 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
         classes: 10,
         head: crate::core::model::Head::Free,
     };
-    log(&format!(
-        "# {platform}, simd128 kernels: {}",
-        kernels::SIMD128
-    ));
+    let ours = our_kernels();
+    let names: Vec<&str> = ours.iter().map(|(name, _)| *name).collect();
+    log(&format!("# {platform}, our kernels: {}", names.join(", ")));
 
-    let (peak, accumulators) = simd_peak(clock);
+    // The peak is the faster of the two instruction mixes this build can run; on x64 with
+    // FMA both should reach about the same rate (the mul and add pipes against the FMA ones).
+    let mut peak = 0.0f64;
+    for &(name, fused) in &ours {
+        let what = if fused {
+            "f32x4.relaxed_madd"
+        } else {
+            "f32x4 mul+add"
+        };
+        let (gflops, accumulators) = simd_peak(clock, fused);
+        log(&format!(
+            "peak {what} ({name}): {gflops:.1} GFLOP/s ({accumulators} accumulators)"
+        ));
+        peak = peak.max(gflops);
+    }
     log(&format!(
-        "peak f32x4 mul+add: {peak:.1} GFLOP/s ({accumulators} accumulators)"
+        "peak used for the shares below: {peak:.1} GFLOP/s"
     ));
     log("");
-    log("| product (batch 128) | m×k×n | ours GFLOP/s | ndarray GFLOP/s | ratio |");
-    log("|---|---|---|---|---|");
-    let mut ours_total = 0.0;
+
+    let column = |what: &str| -> String {
+        names
+            .iter()
+            .map(|name| format!(" {what} {name} |"))
+            .collect()
+    };
+    let rule = "---|".repeat(3 + 2 * names.len());
+    log(&format!(
+        "| product (batch 128) | m×k×n |{} ndarray GFLOP/s |{}",
+        column("GFLOP/s"),
+        column("ratio")
+    ));
+    log(&format!("|{rule}"));
+    let mut ours_total = vec![0.0; names.len()];
     let mut theirs_total = 0.0;
     let mut flops_total = 0.0;
-    for (label, product, dims) in training_products(&config, 128) {
-        let row = measure_product(clock, label, product, dims);
+    let cells = |values: &mut dyn Iterator<Item = f64>| -> String {
+        values.map(|value| format!(" {value:.2} |")).collect()
+    };
+    // V8 runs wasm first on its baseline compiler and swaps in optimised code for hot
+    // functions from a background thread. In one run ndarray's first two shapes read 7.7
+    // GFLOP/s in all fifteen rounds, against 30–31 in the next run, so every side runs every
+    // shape for two untimed rounds first.
+    let products = training_products(&config, 128);
+    for (label, product, dims) in &products {
+        measure_product(clock, label.clone(), *product, *dims, 2);
+    }
+    for (label, product, dims) in products {
+        let row = measure_product(clock, label, product, dims, ROUNDS);
         let Dims { m, k, n } = row.dims;
+        let rates: String = row
+            .ours_gflops
+            .iter()
+            .map(|g| format!(" {g:.1} |"))
+            .collect();
+        let ratios = cells(&mut row.ours_gflops.iter().map(|g| g / row.ndarray_gflops));
         log(&format!(
-            "| {} | {m}×{k}×{n} | {:.1} | {:.1} | {:.2} |",
-            row.label,
-            row.ours_gflops,
-            row.ndarray_gflops,
-            row.ours_gflops / row.ndarray_gflops
+            "| {} | {m}×{k}×{n} |{rates} {:.1} |{ratios}",
+            row.label, row.ndarray_gflops
         ));
         // Time-weighted totals: the whole step's products, as one training step runs them.
         flops_total += dims.flops();
-        ours_total += dims.flops() / row.ours_gflops;
+        for (total, g) in ours_total.iter_mut().zip(&row.ours_gflops) {
+            *total += dims.flops() / g;
+        }
         theirs_total += dims.flops() / row.ndarray_gflops;
     }
+    let rates: String = ours_total
+        .iter()
+        .map(|t| format!(" {:.1} |", flops_total / t))
+        .collect();
+    let ratios = cells(&mut ours_total.iter().map(|t| theirs_total / t));
     log(&format!(
-        "| all products of one step | | {:.1} | {:.1} | {:.2} |",
-        flops_total / ours_total,
-        flops_total / theirs_total,
-        theirs_total / ours_total
+        "| all products of one step | |{rates} {:.1} |{ratios}",
+        flops_total / theirs_total
     ));
     log("");
-    log("| batch | twin steps/s | GFLOP/s | share of peak |");
-    log("|---|---|---|---|");
+    log("| batch | kernels | twin steps/s | GFLOP/s | share of peak |");
+    log("|---|---|---|---|---|");
     for batch in [32, 64, 128, 256] {
-        let row = measure_training(clock, batch);
-        log(&format!(
-            "| {} | {:.0} | {:.1} | {:.0}% |",
-            row.batch,
-            row.steps_per_second,
-            row.gflops,
-            100.0 * row.gflops / peak
-        ));
+        for &(name, fused) in &ours {
+            let row = with_kernel(fused, || measure_training(clock, batch));
+            log(&format!(
+                "| {} | {name} | {:.0} | {:.1} | {:.0}% |",
+                row.batch,
+                row.steps_per_second,
+                row.gflops,
+                100.0 * row.gflops / peak
+            ));
+        }
     }
 }
 
-/// Multiply-add rate of `peak::chains::<N>` in GFLOP/s, best of [`ROUNDS`] rounds.
-fn peak_rate<const N: usize>(clock: Clock) -> f64 {
+/// Multiply-add rate of `chains` in GFLOP/s, best of [`ROUNDS`] rounds; `chains(x, y)` runs
+/// `peak::STEPS` multiply-adds on each of `N` vectors.
+fn peak_rate<const N: usize>(clock: Clock, chains: fn(f32, f32) -> f32) -> f64 {
     // The inputs go through black_box on every call: `chains` is pure, and LLVM would
     // otherwise hoist it out of the timing loop and time nothing.
     let ms = (0..ROUNDS)
         .map(|_| {
             time_per_call(clock, ROUND_MS, || {
                 let (x, y) = (std::hint::black_box(0.999), std::hint::black_box(0.001));
-                std::hint::black_box(peak::chains::<N>(x, y));
+                std::hint::black_box(chains(x, y));
             })
         })
         .fold(f64::INFINITY, f64::min);
@@ -275,19 +367,55 @@ mod peak {
     pub const STEPS: usize = 4096;
 
     /// Rates of 8 to 16 independent accumulators, as (accumulators, GFLOP/s).
-    pub fn sweep(clock: super::Clock) -> Vec<(usize, f64)> {
-        use super::peak_rate as rate;
+    pub fn sweep(clock: super::Clock, fused: bool) -> Vec<(usize, f64)> {
+        fn rate<const N: usize>(clock: super::Clock, fused: bool) -> (usize, f64) {
+            (N, super::peak_rate::<N>(clock, pick::<N>(fused)))
+        }
         vec![
-            (8, rate::<8>(clock)),
-            (9, rate::<9>(clock)),
-            (10, rate::<10>(clock)),
-            (11, rate::<11>(clock)),
-            (12, rate::<12>(clock)),
-            (13, rate::<13>(clock)),
-            (14, rate::<14>(clock)),
-            (15, rate::<15>(clock)),
-            (16, rate::<16>(clock)),
+            rate::<8>(clock, fused),
+            rate::<9>(clock, fused),
+            rate::<10>(clock, fused),
+            rate::<11>(clock, fused),
+            rate::<12>(clock, fused),
+            rate::<13>(clock, fused),
+            rate::<14>(clock, fused),
+            rate::<15>(clock, fused),
+            rate::<16>(clock, fused),
         ]
+    }
+
+    /// The chain to time: relaxed madd where asked for and compiled, mul+add otherwise.
+    fn pick<const N: usize>(fused: bool) -> fn(f32, f32) -> f32 {
+        #[cfg(all(
+            target_arch = "wasm32",
+            target_feature = "simd128",
+            feature = "relaxed-simd"
+        ))]
+        if fused {
+            return fused_chains::<N>;
+        }
+        let _ = fused;
+        chains::<N>
+    }
+
+    /// `acc ← relaxed_madd(acc, x, y)` on `N` f32x4 vectors, `STEPS` times.
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    ))]
+    #[inline(never)]
+    #[target_feature(enable = "relaxed-simd")]
+    fn fused_chains<const N: usize>(x: f32, y: f32) -> f32 {
+        use core::arch::wasm32::*;
+        let (x, y) = (f32x4_splat(x), f32x4_splat(y));
+        let mut acc = [f32x4_splat(1.0); N];
+        for _ in 0..STEPS {
+            for slot in acc.iter_mut() {
+                *slot = f32x4_relaxed_madd(*slot, x, y);
+            }
+        }
+        acc.iter().map(|v| f32x4_extract_lane::<0>(*v)).sum()
     }
 
     /// `acc ← acc·x + y` on `N` f32x4 vectors, `STEPS` times; returns a value that depends on

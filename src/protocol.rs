@@ -53,8 +53,9 @@ pub struct Pace {
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
-    /// The worker's wasm has started; commands sent before this are lost.
-    Ready,
+    /// The worker's wasm has started; commands sent before this are lost. `kernels` names
+    /// the kernels it trains on (`core::kernels::name`), for the page's status line.
+    Ready { kernels: String },
     /// A run started; the frames that follow belong to it.
     Started(Box<RunInfo>),
     /// One frame of both models.

@@ -294,6 +294,74 @@ impl Choice for ViewChoice {
     }
 }
 
+/// Which build of the training worker the page starts: the one whose matrix products use
+/// relaxed SIMD's fused multiply-add, or the one on baseline simd128 only. Read once, when the
+/// page loads; the worker is chosen before it starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelChoice {
+    /// Relaxed SIMD where the browser validates it, simd128 otherwise.
+    #[default]
+    Auto,
+    /// Baseline simd128 everywhere: results identical across engines.
+    Simd128,
+    /// Relaxed SIMD, falling back to simd128 (with a notice) where the browser lacks it.
+    Relaxed,
+}
+
+impl Choice for KernelChoice {
+    const ALL: &'static [Self] = &[
+        KernelChoice::Auto,
+        KernelChoice::Simd128,
+        KernelChoice::Relaxed,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            KernelChoice::Auto => "auto",
+            KernelChoice::Simd128 => "simd128",
+            KernelChoice::Relaxed => "relaxed",
+        }
+    }
+}
+
+/// The two builds of the training worker (index.html builds both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerBuild {
+    /// Baseline simd128: the `worker` binary.
+    Simd128,
+    /// The `worker_relaxed` binary, built with the `relaxed-simd` feature.
+    Relaxed,
+}
+
+impl WorkerBuild {
+    /// The loader's query that selects this build (`assets/worker_loader.js` reads it).
+    pub fn loader_query(self) -> &'static str {
+        match self {
+            WorkerBuild::Simd128 => "build=simd128",
+            WorkerBuild::Relaxed => "build=relaxed",
+        }
+    }
+}
+
+impl KernelChoice {
+    /// The worker build to start, given whether this browser validates relaxed SIMD, and a
+    /// notice when the choice cannot be honoured.
+    pub fn build(self, relaxed_supported: bool) -> (WorkerBuild, Option<Notice>) {
+        match (self, relaxed_supported) {
+            (KernelChoice::Simd128, _) => (WorkerBuild::Simd128, None),
+            (_, true) => (WorkerBuild::Relaxed, None),
+            (KernelChoice::Auto, false) => (WorkerBuild::Simd128, None),
+            (KernelChoice::Relaxed, false) => (
+                WorkerBuild::Simd128,
+                Some(Notice::new(
+                    "kernels",
+                    "this browser has no relaxed SIMD; training on the simd128 kernels".to_string(),
+                )),
+            ),
+        }
+    }
+}
+
 /// Every control of the page. `Default` is the page's default state (CONTRACT.md).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -337,6 +405,8 @@ pub struct Settings {
     pub autoplay: bool,
     /// URL `draw` (`1`/`0`): draw the panels; off only to measure drawing's cost. Default on.
     pub draw: bool,
+    /// URL `kernels` (`auto`, `simd128`, `relaxed`): which worker build trains. Default auto.
+    pub kernels: KernelChoice,
 }
 
 impl Default for Settings {
@@ -362,6 +432,7 @@ impl Default for Settings {
             eval_t: 1.0,
             autoplay: false,
             draw: true,
+            kernels: KernelChoice::Auto,
         }
     }
 }
@@ -399,9 +470,9 @@ pub struct Changes {
 
 impl Settings {
     /// Every URL key, in the order [`Settings::to_query`] writes them.
-    pub const KEYS: [&'static str; 20] = [
+    pub const KEYS: [&'static str; 21] = [
         "data", "seed", "hidden", "head", "scale", "opt", "lr", "batch", "wd", "alpha", "form",
-        "speed", "classes", "split", "view", "shared", "t", "evalt", "autoplay", "draw",
+        "speed", "classes", "split", "view", "shared", "t", "evalt", "autoplay", "draw", "kernels",
     ];
 
     /// Reads a URL query (with or without its leading `?`). Unknown keys are ignored; each
@@ -442,6 +513,7 @@ impl Settings {
             eval_t: reader.number("evalt", default.eval_t, TEMPERATURE),
             autoplay: reader.flag("autoplay", default.autoplay),
             draw: reader.flag("draw", default.draw),
+            kernels: reader.choice("kernels", default.kernels),
         };
         (settings, reader.notices)
     }
@@ -449,7 +521,7 @@ impl Settings {
     /// The query string (without `?`) holding every key of [`Settings::KEYS`].
     pub fn to_query(&self) -> String {
         let flag = |on: bool| if on { "1" } else { "0" }.to_string();
-        let pairs: [(&str, String); 20] = [
+        let pairs: [(&str, String); 21] = [
             ("data", self.data.name().into()),
             ("seed", self.seed.to_string()),
             ("hidden", self.hidden_text()),
@@ -470,6 +542,7 @@ impl Settings {
             ("evalt", self.eval_t.to_string()),
             ("autoplay", flag(self.autoplay)),
             ("draw", flag(self.draw)),
+            ("kernels", self.kernels.name().into()),
         ];
         let encoded = serde_urlencoded::to_string(pairs).expect("string pairs always encode");
         // Commas are legal in a query; leaving them bare keeps `hidden=128,64` readable.
@@ -797,6 +870,7 @@ mod tests {
             eval_t: rng.gen_range(TEMPERATURE),
             autoplay: rng.gen(),
             draw: rng.gen(),
+            kernels: pick(rng),
         }
     }
 
@@ -816,7 +890,7 @@ mod tests {
             query,
             "data=digits&seed=1&hidden=128,64&head=free&scale=16&opt=sgd&lr=0.05&batch=128\
              &wd=0.0005&alpha=0.1&form=uniform&speed=max&classes=0,1,2&split=train&view=plane\
-             &shared=1&t=0.5&evalt=1&autoplay=0&draw=1"
+             &shared=1&t=0.5&evalt=1&autoplay=0&draw=1&kernels=auto"
         );
         for key in Settings::KEYS {
             assert!(
@@ -952,6 +1026,27 @@ mod tests {
         let (settings, notices) = Settings::from_query("data=similar&classes=0,1,5");
         assert_eq!(settings.classes, [0, 1, 2]);
         assert_eq!(notices[0].key, "classes");
+    }
+
+    #[test]
+    fn kernel_choice_picks_the_worker_build_and_says_when_it_cannot() {
+        use KernelChoice::*;
+        for (choice, supported, build, notice) in [
+            (Auto, true, WorkerBuild::Relaxed, false),
+            (Auto, false, WorkerBuild::Simd128, false),
+            (Simd128, true, WorkerBuild::Simd128, false),
+            (Simd128, false, WorkerBuild::Simd128, false),
+            (Relaxed, true, WorkerBuild::Relaxed, false),
+            (Relaxed, false, WorkerBuild::Simd128, true),
+        ] {
+            let (got, said) = choice.build(supported);
+            assert_eq!(got, build, "{choice:?} with relaxed SIMD {supported}");
+            assert_eq!(said.is_some(), notice, "{choice:?}: {said:?}");
+        }
+        let (settings, notices) = Settings::from_query("kernels=avx512");
+        assert_eq!(settings.kernels, Auto);
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].message.starts_with("kernels: "), "{notices:?}");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The numeric core inside headless Chromium, the engine the app really runs in.
 //!
 //! `tests/kernels.rs` checks every kernel against an f64 reference in Node; this file checks
-//! that Chromium's V8 runs the same simd128 code to the same numbers as the scalar twin, and
-//! that a frame survives the worker → page wire format there.
+//! that Chromium's V8 runs the same simd128 code to the same numbers as the scalar twin, that
+//! the relaxed-SIMD products (the `worker_relaxed` build's) agree with it too and really fuse,
+//! that the page's relaxed-SIMD probe passes here, and that a frame survives the worker → page
+//! wire format.
 //!
-//! Run by `scripts/test.sh` (stage wasm-chrome) as
-//! `cargo test --target wasm32-unknown-unknown --test wasm_browser` with ChromeDriver; under
-//! Node (`WASM_BINDGEN_TEST_ONLY_NODE`) the runner skips it.
+//! Run by `scripts/test.sh` (stage wasm-chrome) as `cargo test --target
+//! wasm32-unknown-unknown --features relaxed-simd --test wasm_browser` with ChromeDriver;
+//! under Node (`WASM_BINDGEN_TEST_ONLY_NODE`) the runner skips it.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -48,8 +50,20 @@ fn assert_agree(what: &str, simd: &[f32], scalar: &[f32], tolerance: impl Fn(usi
 
 type Product = fn(Dims, &[f32], &[f32], &mut [f32], Write);
 
-/// Runs one product through the dispatching kernel (simd128 here) and through the scalar twin
-/// over every shape in `SIZES`³, overwriting and then accumulating.
+/// Runs `check` on the simd128 products, then, where this build has them, on the relaxed-SIMD
+/// ones, naming each in its failures.
+fn on_each_product_path(check: impl Fn(&str)) {
+    for fused in [false, true] {
+        if kernels::use_fused(fused) != fused {
+            continue;
+        }
+        check(kernels::name());
+    }
+    kernels::use_fused(true);
+}
+
+/// Runs one product through the dispatching kernel and through the scalar twin over every
+/// shape in `SIZES`³, overwriting and then accumulating.
 fn check_product(name: &str, simd: Product, reference: Product) {
     for &m in &SIZES {
         for &k in &SIZES {
@@ -84,25 +98,61 @@ fn check_product(name: &str, simd: Product, reference: Product) {
 
 #[wasm_bindgen_test]
 fn simd_matmul_agrees_with_scalar_twin() {
-    check_product("matmul", kernels::matmul, scalar::matmul);
+    on_each_product_path(|path| {
+        check_product(&format!("matmul ({path})"), kernels::matmul, scalar::matmul)
+    });
 }
 
 #[wasm_bindgen_test]
 fn simd_matmul_transpose_a_agrees_with_scalar_twin() {
-    check_product(
-        "matmul_transpose_a",
-        kernels::matmul_transpose_a,
-        scalar::matmul_transpose_a,
-    );
+    on_each_product_path(|path| {
+        check_product(
+            &format!("matmul_transpose_a ({path})"),
+            kernels::matmul_transpose_a,
+            scalar::matmul_transpose_a,
+        )
+    });
 }
 
 #[wasm_bindgen_test]
 fn simd_matmul_transpose_b_agrees_with_scalar_twin() {
-    check_product(
-        "matmul_transpose_b",
-        kernels::matmul_transpose_b,
-        scalar::matmul_transpose_b,
+    on_each_product_path(|path| {
+        check_product(
+            &format!("matmul_transpose_b ({path})"),
+            kernels::matmul_transpose_b,
+            scalar::matmul_transpose_b,
+        )
+    });
+}
+
+/// The relaxed products are in this build and round once per term in this Chromium (x64 with
+/// FMA), and the probe the page uses to pick the worker build accepts relaxed SIMD here.
+///
+/// `A = [−1, 1 + 2⁻¹²]`, `B = [1, 1 + 2⁻¹²]ᵀ`: the second term is `1 + 2⁻¹¹ + 2⁻²⁴`, one bit
+/// finer than an f32 near 1 holds. Rounded on its own it loses the `2⁻²⁴`, so mul-then-add
+/// gives `2⁻¹¹`; fused into the running `−1` it keeps it, `2⁻¹¹ + 2⁻²⁴`.
+#[wasm_bindgen_test]
+fn relaxed_products_fuse_and_the_page_detects_relaxed_simd() {
+    assert!(
+        kernels::use_fused(true),
+        "build this test with --features relaxed-simd (scripts/test.sh does)"
     );
+    assert!(
+        smoothing_lab::ui::worker_bridge::relaxed_simd_supported(),
+        "the page's probe rejects relaxed SIMD in this Chromium"
+    );
+    let x = 1.0 + 2.0f32.powi(-12);
+    let (a, b) = ([-1.0, x], [1.0, x]);
+    let product = |fused: bool| {
+        kernels::use_fused(fused);
+        let mut c = [f32::NAN];
+        kernels::matmul(Dims::new(1, 2, 1), &a, &b, &mut c, Write::Overwrite);
+        c[0]
+    };
+    let (separate, fused) = (product(false), product(true));
+    kernels::use_fused(true);
+    assert_eq!(separate, 2.0f32.powi(-11), "mul then add");
+    assert_eq!(fused, 2.0f32.powi(-11) + 2.0f32.powi(-24), "relaxed madd");
 }
 
 #[wasm_bindgen_test]

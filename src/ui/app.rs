@@ -19,7 +19,7 @@ use super::scene::{ClusterMode, Split, ViewSettings};
 use super::sections::{Hover, PanelSection};
 use super::stage::{Panel, SharedStage, Stage};
 use super::url::{self, UrlWriter};
-use super::worker_bridge::{Incoming, WorkerBridge};
+use super::worker_bridge::{relaxed_simd_supported, Incoming, WorkerBridge};
 use crate::core::loss::{Smoothing, SmoothingForm};
 use crate::core::twin::Metrics;
 use crate::protocol::{Command, Event, Pace};
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
     let (class_names, set_class_names) = signal(Vec::<String>::new());
     let (fitted, set_fitted) = signal(None::<[f32; 2]>);
     let (ready, set_ready) = signal(false);
+    let (kernels, set_kernels) = signal(String::new());
     let hover = RwSignal::new(None::<Hover>);
 
     let stage: SharedStage = Rc::new(RefCell::new(Stage::new(
@@ -79,7 +80,7 @@ pub fn App() -> impl IntoView {
     let handle_event = {
         let stage = stage.clone();
         move |incoming: Incoming| match incoming {
-            Ok(Event::Ready) => {}
+            Ok(Event::Ready { kernels }) => set_kernels.set(kernels),
             Ok(Event::Started(info)) => {
                 set_class_names.set(info.class_names.clone());
                 stage.borrow_mut().start_run(*info);
@@ -112,7 +113,11 @@ pub fn App() -> impl IntoView {
             Err(text) => report(text),
         }
     };
-    let bridge = match WorkerBridge::start(handle_event) {
+    let (build, kernel_notice) = initial.kernels.build(relaxed_simd_supported());
+    if let Some(notice) = kernel_notice {
+        report(notice.message);
+    }
+    let bridge = match WorkerBridge::start(build, handle_event) {
         Ok(bridge) => Some(Rc::new(bridge)),
         Err(text) => {
             report(text);
@@ -254,7 +259,7 @@ pub fn App() -> impl IntoView {
                 set_fitted=set_fitted
             />
             <div class="board">
-                <Status readout=readout settings=settings />
+                <Status readout=readout settings=settings kernels=kernels />
                 <Panels settings=settings stage=stage hover=hover readout=readout />
                 <p class="about">
                     "About the data: the digits are the UCI Optical Recognition of Handwritten \
@@ -272,7 +277,11 @@ pub fn App() -> impl IntoView {
 
 /// The step counter, the pace and one line of metrics per model.
 #[component]
-fn Status(readout: ReadSignal<Readout>, settings: ReadSignal<Settings>) -> impl IntoView {
+fn Status(
+    readout: ReadSignal<Readout>,
+    settings: ReadSignal<Settings>,
+    kernels: ReadSignal<String>,
+) -> impl IntoView {
     let line = move |model: usize| {
         let r = readout.get();
         let m = r.metrics[model];
@@ -299,6 +308,10 @@ fn Status(readout: ReadSignal<Readout>, settings: ReadSignal<Settings>) -> impl 
                 </span>
                 " · "
                 <span>{move || if readout.get().playing { "training" } else { "paused" }}</span>
+                " · "
+                <span data-testid="kernels" title="The kernels the worker trains on; URL key kernels">
+                    {move || kernels.with(|k| if k.is_empty() { String::new() } else { format!("kernels: {k}") })}
+                </span>
             </p>
             <p class="metrics" data-testid="metrics-ce">
                 <b>"CE "</b>

@@ -1,7 +1,9 @@
 //! Starting the training worker and talking to it.
 //!
-//! The worker is a classic Web Worker on `./worker_loader.js`, the shim Trunk writes for the
-//! `worker` binary. Its wasm starts asynchronously, and a message posted before it has set
+//! The worker is a classic Web Worker on `./worker_loader.js`, which loads one of the two
+//! builds Trunk makes, named in its query: `worker` (baseline simd128) or `worker_relaxed`
+//! (the products on relaxed SIMD). A module with a relaxed-SIMD instruction fails validation
+//! in an engine without it, so the page asks [`relaxed_simd_supported`] first. Its wasm starts asynchronously, and a message posted before it has set
 //! its `onmessage` is dropped, so [`WorkerBridge::send`] queues commands until the worker
 //! posts [`Event::Ready`], then sends the queue in order.
 //!
@@ -18,9 +20,31 @@ use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{self, Command, Event};
+use crate::settings::WorkerBuild;
 
 /// Where the worker's loader shim is served, relative to the page.
 pub const WORKER_URL: &str = "./worker_loader.js";
+
+/// The smallest module that uses `f32x4.relaxed_madd`: one function `() -> v128` returning
+/// `relaxed_madd(splat 0, splat 0, splat 0)`. An engine validates it only if it has relaxed
+/// SIMD, the feature the `worker_relaxed` build needs.
+const RELAXED_MADD_PROBE: [u8; 49] = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
+    0x03, 0x02, 0x01, 0x00, // functions: one, of type 0
+    0x0a, 0x1c, 0x01, 0x1a, 0x00, // code: one body of 26 bytes, no locals
+    0x43, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x13, // f32.const 0, f32x4.splat
+    0x43, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x13, // the same
+    0x43, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x13, // the same
+    0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0xfd 0x105)
+    0x0b, // end
+];
+
+/// Whether this browser's WebAssembly has relaxed SIMD (it validates [`RELAXED_MADD_PROBE`]).
+pub fn relaxed_simd_supported() -> bool {
+    let probe = Uint8Array::from(RELAXED_MADD_PROBE.as_slice());
+    js_sys::WebAssembly::validate(&probe).unwrap_or(false)
+}
 
 /// What the bridge hands the page: an event, or a problem to show.
 pub type Incoming = Result<Event, String>;
@@ -44,9 +68,14 @@ pub struct WorkerBridge {
 }
 
 impl WorkerBridge {
-    /// Starts the worker; `handler` receives every event and every problem, in order.
-    pub fn start(handler: impl FnMut(Incoming) + 'static) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_URL)
+    /// Starts the worker's `build`; `handler` receives every event and every problem, in
+    /// order.
+    pub fn start(
+        build: WorkerBuild,
+        handler: impl FnMut(Incoming) + 'static,
+    ) -> Result<Self, String> {
+        let url = format!("{WORKER_URL}?{}", build.loader_query());
+        let worker = Worker::new(&url)
             .map_err(|error| format!("could not start the training worker: {error:?}"))?;
         let mailbox = Rc::new(Mailbox::default());
         let handler = Rc::new(RefCell::new(handler));
@@ -55,7 +84,7 @@ impl WorkerBridge {
             let (worker, mailbox, handler) = (worker.clone(), mailbox.clone(), handler.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
                 let incoming = read(&message);
-                if let Ok(Event::Ready) = incoming {
+                if let Ok(Event::Ready { .. }) = incoming {
                     log::info!("training worker ready");
                     mailbox.ready.set(true);
                     for command in mailbox.queue.take() {
@@ -117,6 +146,10 @@ fn post(worker: &Worker, command: &Command) {
 /// Decodes one message; the data may be a `Uint8Array` or its `ArrayBuffer`.
 fn read(message: &MessageEvent) -> Incoming {
     let data = message.data();
+    // Text comes only from the loader, when the worker's wasm could not start.
+    if let Some(text) = data.as_string() {
+        return Err(text);
+    }
     if !(data.is_instance_of::<Uint8Array>() || data.is_instance_of::<js_sys::ArrayBuffer>()) {
         return Err(format!(
             "The worker sent something that is not bytes: {data:?}"

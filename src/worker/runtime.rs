@@ -55,7 +55,9 @@ pub fn start() {
 
     log::info!("training worker started");
     scope
-        .post_message(&bytes(&Event::Ready))
+        .post_message(&bytes(&Event::Ready {
+            kernels: crate::core::kernels::name().to_string(),
+        }))
         .expect("posting to the page");
 }
 

@@ -8,7 +8,8 @@
 //! - [`scalar`]: plain Rust, always compiled, used on the host and as the reference twin.
 //!
 //! The free functions in this module pick the SIMD path when it exists and the scalar one
-//! otherwise, so callers never name a platform.
+//! otherwise, so callers never name a platform. With the `relaxed-simd` feature the three
+//! products run on [`simd128::fused`] instead, relaxed SIMD's multiply-add; see [`use_fused`].
 //!
 //! ```text
 //! matmul             C ← A·B   (+ C)     A: m×k, B: k×n, C: m×n
@@ -25,8 +26,106 @@ use scalar as active;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use simd128 as active;
 
+/// The three matrix products, which alone have a relaxed-SIMD variant: here, without one.
+#[cfg(not(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    feature = "relaxed-simd"
+)))]
+mod products {
+    pub use super::active::{matmul, matmul_transpose_a, matmul_transpose_b};
+
+    pub fn set_fused(_on: bool) {}
+
+    pub fn fused() -> bool {
+        false
+    }
+}
+
+/// With the `relaxed-simd` feature, the products run on [`simd128::fused`] unless
+/// [`use_fused`] turned it off (the bench and the tests compare both in one build). One
+/// relaxed atomic load per product: nothing at these sizes.
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    feature = "relaxed-simd"
+))]
+mod products {
+    use core::sync::atomic::{AtomicBool, Ordering};
+
+    use super::{simd128, Dims, Write};
+
+    static FUSED: AtomicBool = AtomicBool::new(true);
+
+    pub fn set_fused(on: bool) {
+        FUSED.store(on, Ordering::Relaxed);
+    }
+
+    pub fn fused() -> bool {
+        FUSED.load(Ordering::Relaxed)
+    }
+
+    type Product = fn(Dims, &[f32], &[f32], &mut [f32], Write);
+
+    /// The fused product while [`FUSED`] is on, the plain one otherwise.
+    fn pick(fused_product: Product, plain: Product) -> Product {
+        if fused() {
+            fused_product
+        } else {
+            plain
+        }
+    }
+
+    pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        pick(simd128::fused::matmul, simd128::matmul)(dims, a, b, c, write)
+    }
+
+    pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        let run = pick(
+            simd128::fused::matmul_transpose_a,
+            simd128::matmul_transpose_a,
+        );
+        run(dims, a, b, c, write)
+    }
+
+    pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        let run = pick(
+            simd128::fused::matmul_transpose_b,
+            simd128::matmul_transpose_b,
+        );
+        run(dims, a, b, c, write)
+    }
+}
+
 /// Whether the hand-written simd128 path is compiled into this build.
 pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+
+/// Whether this build has the products on relaxed SIMD's `f32x4.relaxed_madd` (the
+/// `relaxed-simd` feature on wasm32 with simd128). They are on by default where compiled.
+pub const FUSED_COMPILED: bool = SIMD128 && cfg!(feature = "relaxed-simd");
+
+/// Turns the relaxed-SIMD products on or off, where they are compiled; returns whether they
+/// are now in use. For comparing both paths in one build: the bench and the browser tests.
+pub fn use_fused(on: bool) -> bool {
+    products::set_fused(on);
+    fused()
+}
+
+/// Whether the products currently run on `f32x4.relaxed_madd`.
+pub fn fused() -> bool {
+    products::fused()
+}
+
+/// The kernels in use, as the app and the bench name them.
+pub fn name() -> &'static str {
+    if fused() {
+        "simd128 + relaxed madd"
+    } else if SIMD128 {
+        "simd128"
+    } else {
+        "scalar"
+    }
+}
 
 /// Whether a product overwrites its output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,19 +165,19 @@ impl Dims {
 /// `C ← A·B` (or `C += A·B`), with `A: m×k`, `B: k×n`, `C: m×n`, all row-major.
 pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
     dims.check(a.len(), b.len(), c.len());
-    active::matmul(dims, a, b, c, write);
+    products::matmul(dims, a, b, c, write);
 }
 
 /// `C ← A·Bᵀ` (or `C += A·Bᵀ`), with `A: m×k`, `B: n×k`, `C: m×n`, all row-major.
 pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
     dims.check(a.len(), b.len(), c.len());
-    active::matmul_transpose_b(dims, a, b, c, write);
+    products::matmul_transpose_b(dims, a, b, c, write);
 }
 
 /// `C ← Aᵀ·B` (or `C += Aᵀ·B`), with `A: k×m`, `B: k×n`, `C: m×n`, all row-major.
 pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
     dims.check(a.len(), b.len(), c.len());
-    active::matmul_transpose_a(dims, a, b, c, write);
+    products::matmul_transpose_a(dims, a, b, c, write);
 }
 
 /// Adds `bias` to every row of the row-major `rows × bias.len()` matrix `c`.

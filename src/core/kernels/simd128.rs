@@ -1,12 +1,20 @@
 //! The kernels written with wasm simd128 intrinsics.
 //!
 //! Baseline wasm SIMD has no fused multiply-add, so every product term is an `f32x4.mul`
-//! followed by an `f32x4.add`; the relaxed-SIMD `madd` is not used because its rounding is
-//! allowed to differ between engines, and the scalar twin must agree with it. (Measured as a
-//! probe: `f32x4_relaxed_madd` in the 4 × 8 loop, built with `+relaxed-simd`, ran a whole
-//! step's products at 46.5 GFLOP/s, 1.55× ndarray in the same run, against about 41 and
-//! 1.38× here. It is 13 % and not 2× because the loop's six loads a step stay, which fits
-//! what the probes below show.)
+//! followed by an `f32x4.add`. Relaxed SIMD adds `f32x4.relaxed_madd`, which an engine may
+//! run fused (one rounding) or not; V8 on x64 with FMA fuses it. The products therefore come
+//! in two builds of one micro-kernel, generic over the multiply-add ([`MulAdd`]):
+//!
+//! - the plain ones ([`matmul`] and its two transposes), baseline simd128, the same bits in
+//!   every engine;
+//! - [`fused`], with the `relaxed-simd` feature only. A module containing a relaxed-SIMD
+//!   instruction fails validation where the engine lacks it (Safari today), so the app builds
+//!   its worker twice and the page picks the build with `WebAssembly.validate`.
+//!
+//! In Chromium on this machine (`scripts/bench.sh --wasm`), a whole step's products ran at
+//! about 41 GFLOP/s on the plain kernel and about 49 fused: 1.37× and 1.64× ndarray in one
+//! run. Fused is 19 % faster, not 2×, because the six loads a step stay (see below); the
+//! fused peak of the bench's chains is itself about 14 % above the mul+add one on this CPU.
 //!
 //! The matrix products share one register-blocked micro-kernel. It keeps a block of
 //! `MR` rows × `4·NV` columns of `C` in registers (4 × 8: eight accumulators) while it walks
@@ -106,35 +114,103 @@ impl Layout {
 }
 
 pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    let (a_at, b_at) = (Layout::rows_of(dims.k), Layout::rows_of(dims.n));
-    product(dims, (a, a_at), (b, b_at), c, write);
+    product(dims, plain_layouts(dims), a, b, c, write, gemm_separate);
 }
 
 pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    // A is stored k×m.
-    let (a_at, b_at) = (
-        Layout::rows_of(dims.m).transposed(),
-        Layout::rows_of(dims.n),
+    product(
+        dims,
+        transpose_a_layouts(dims),
+        a,
+        b,
+        c,
+        write,
+        gemm_separate,
     );
-    product(dims, (a, a_at), (b, b_at), c, write);
 }
 
 pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
-    // B is stored n×k.
-    let (a_at, b_at) = (
-        Layout::rows_of(dims.k),
-        Layout::rows_of(dims.k).transposed(),
+    product(
+        dims,
+        transpose_b_layouts(dims),
+        a,
+        b,
+        c,
+        write,
+        gemm_separate,
     );
-    product(dims, (a, a_at), (b, b_at), c, write);
 }
 
-/// `C (+)= A·B` with `A` (`m×k`) and `B` (`k×n`) read through their layouts.
+/// The same three products on relaxed SIMD's `f32x4.relaxed_madd`, compiled only with the
+/// `relaxed-simd` feature: a module that contains it fails validation in an engine without
+/// relaxed SIMD (Safari today), so the app ships it as a second worker build and picks one
+/// at start-up.
+///
+/// `relaxed_madd` may round once (fused) or twice, as the engine and CPU choose, so these
+/// results may differ from [`matmul`]'s in the last bits; on x64 with FMA, V8 fuses.
+#[cfg(feature = "relaxed-simd")]
+pub mod fused {
+    use super::*;
+
+    pub fn matmul(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        product(dims, plain_layouts(dims), a, b, c, write, gemm_fused);
+    }
+
+    pub fn matmul_transpose_a(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        product(dims, transpose_a_layouts(dims), a, b, c, write, gemm_fused);
+    }
+
+    pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write: Write) {
+        product(dims, transpose_b_layouts(dims), a, b, c, write, gemm_fused);
+    }
+}
+
+/// `A` (`m×k`) and `B` (`k×n`), both row-major.
+fn plain_layouts(dims: Dims) -> (Layout, Layout) {
+    (Layout::rows_of(dims.k), Layout::rows_of(dims.n))
+}
+
+/// `A` stored `k×m`, `B` row-major.
+fn transpose_a_layouts(dims: Dims) -> (Layout, Layout) {
+    (
+        Layout::rows_of(dims.m).transposed(),
+        Layout::rows_of(dims.n),
+    )
+}
+
+/// `A` row-major, `B` stored `n×k`.
+fn transpose_b_layouts(dims: Dims) -> (Layout, Layout) {
+    (
+        Layout::rows_of(dims.k),
+        Layout::rows_of(dims.k).transposed(),
+    )
+}
+
+/// One product as [`gemm`] reads it: `C (+)= A·B` with `A` (`m×k`) and `B` (`k×n`) read
+/// through their layouts and `C` row-major `m×n`.
+#[derive(Clone, Copy)]
+struct Operands {
+    dims: Dims,
+    a: *const f32,
+    a_at: Layout,
+    b: *const f32,
+    b_at: Layout,
+    c: *mut f32,
+    write: Write,
+}
+
+/// The packing-and-blocking driver for one multiply-add, as [`gemm`] documents.
+type Gemm = unsafe fn(Operands);
+
+/// `C (+)= A·B` with `A` (`m×k`) and `B` (`k×n`) read through their layouts, by `gemm`.
 fn product(
     dims: Dims,
-    (a, a_at): (&[f32], Layout),
-    (b, b_at): (&[f32], Layout),
+    (a_at, b_at): (Layout, Layout),
+    a: &[f32],
+    b: &[f32],
     c: &mut [f32],
     write: Write,
+    gemm: Gemm,
 ) {
     let Dims { m, k, n } = dims;
     let last = |at: Layout, rows: usize, cols: usize| (rows - 1) * at.row + (cols - 1) * at.col;
@@ -152,8 +228,15 @@ fn product(
     // and `b` (both layouts grow with each index, so the last element is the farthest), and
     // that `c` holds m·n values.
     unsafe {
-        let (a, b) = (a.as_ptr(), b.as_ptr());
-        gemm(dims, a, a_at, b, b_at, c.as_mut_ptr(), write)
+        gemm(Operands {
+            dims,
+            a: a.as_ptr(),
+            a_at,
+            b: b.as_ptr(),
+            b_at,
+            c: c.as_mut_ptr(),
+            write,
+        })
     }
 }
 
@@ -163,25 +246,80 @@ thread_local! {
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Packs the operands and runs every row block against every column panel.
+/// [`gemm`] on `f32x4.mul` then `f32x4.add`.
 ///
 /// Kept out of line: inlined into its one caller, it ran a whole step's products at 40.2
 /// GFLOP/s instead of 41.3 (`scripts/bench.sh --wasm`), V8 allocating registers differently.
 ///
 /// # Safety
 ///
+/// As for [`gemm`].
+#[inline(never)]
+unsafe fn gemm_separate(operands: Operands) {
+    gemm::<Separate>(operands)
+}
+
+/// [`gemm`] on `f32x4.relaxed_madd`. The target feature is on this function alone, so that
+/// the module needs relaxed SIMD only where it uses it and the rest of the crate compiles as
+/// before; everything `gemm` inlines is compiled with it.
+///
+/// # Safety
+///
+/// As for [`gemm`].
+#[cfg(feature = "relaxed-simd")]
+#[target_feature(enable = "relaxed-simd")]
+#[inline(never)]
+unsafe fn gemm_fused(operands: Operands) {
+    gemm::<Fused>(operands)
+}
+
+/// One term of a product, `acc + a·b` on four lanes: what the micro-kernel is generic over.
+trait MulAdd {
+    /// # Safety
+    ///
+    /// Only for an implementation that needs a target feature: the caller has it.
+    unsafe fn madd(acc: v128, a: v128, b: v128) -> v128;
+}
+
+/// `f32x4.mul` then `f32x4.add`: two roundings, the same in every engine.
+struct Separate;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    unsafe fn madd(acc: v128, a: v128, b: v128) -> v128 {
+        f32x4_add(acc, f32x4_mul(a, b))
+    }
+}
+
+/// `f32x4.relaxed_madd`: one rounding where the engine fuses it (V8 on x64 with FMA).
+#[cfg(feature = "relaxed-simd")]
+struct Fused;
+
+#[cfg(feature = "relaxed-simd")]
+impl MulAdd for Fused {
+    #[inline(always)]
+    unsafe fn madd(acc: v128, a: v128, b: v128) -> v128 {
+        f32x4_relaxed_madd(a, b, acc)
+    }
+}
+
+/// Packs the operands and runs every row block against every column panel.
+///
+/// # Safety
+///
 /// `a` must address every `A(i, p)` for `i < m`, `p < k` through `a_at`, and `b` every
 /// `B(p, q)` for `p < k`, `q < n` through `b_at`; `c` must hold `m·n` writable elements.
-#[inline(never)]
-unsafe fn gemm(
-    dims: Dims,
-    a: *const f32,
-    a_at: Layout,
-    b: *const f32,
-    b_at: Layout,
-    c: *mut f32,
-    w: Write,
-) {
+#[inline(always)]
+unsafe fn gemm<M: MulAdd>(operands: Operands) {
+    let Operands {
+        dims,
+        a,
+        a_at,
+        b,
+        b_at,
+        c,
+        write: w,
+    } = operands;
     let Dims { m, k, n } = dims;
     let accumulate = w == Write::Accumulate;
     let blocks = m.div_ceil(MR);
@@ -192,7 +330,7 @@ unsafe fn gemm(
         // block's transpose, so the micro-kernel reads a step's values from one place at
         // fixed offsets however A is stored.
         packed_a.resize(blocks * k * MR, 0.0);
-        for (block, packed) in packed_a.chunks_exact_mut((k * MR).max(1)).enumerate() {
+        for (block, packed) in packed_a.chunks_exact_mut(k * MR).enumerate() {
             let i = block * MR;
             let tile = Tile {
                 src: a.add(i * a_at.row),
@@ -238,10 +376,10 @@ unsafe fn gemm(
                     accumulate,
                 };
                 match (lanes, width == lanes) {
-                    (8, true) => rows.run::<2>(b_panel, j),
-                    (8, false) => rows.run_narrow::<2>(b_panel, j, width),
-                    (_, true) => rows.run::<1>(b_panel, j),
-                    (_, false) => rows.run_narrow::<1>(b_panel, j, width),
+                    (8, true) => rows.run::<M, 2>(b_panel, j),
+                    (8, false) => rows.run_narrow::<M, 2>(b_panel, j, width),
+                    (_, true) => rows.run::<M, 1>(b_panel, j),
+                    (_, false) => rows.run_narrow::<M, 1>(b_panel, j, width),
                 }
             }
             j += width;
@@ -352,23 +490,31 @@ struct RowBlock {
 impl RowBlock {
     /// `C[.., j..j+4·NV] (+)= A_block · B[:, j..j+4·NV]`, `b` already at column `j`.
     #[inline(always)]
-    unsafe fn run<const NV: usize>(&self, b: Panel<*const f32>, j: usize) {
+    unsafe fn run<M: MulAdd, const NV: usize>(&self, b: Panel<*const f32>, j: usize) {
         let c = Panel {
             ptr: self.c.ptr.add(j),
             stride: self.c.stride,
         };
         match self.rows {
-            rows if rows == MR => block::<MR, NV>(self.k, self.a, b, c, self.accumulate),
-            4 => block::<4, NV>(self.k, self.a, b, c, self.accumulate),
-            3 => block::<3, NV>(self.k, self.a, b, c, self.accumulate),
-            2 => block::<2, NV>(self.k, self.a, b, c, self.accumulate),
-            _ => block::<1, NV>(self.k, self.a, b, c, self.accumulate),
+            rows if rows == MR => block::<M, MR, NV>(self.k, self.a, b, c, self.accumulate),
+            4 => block::<M, 4, NV>(self.k, self.a, b, c, self.accumulate),
+            3 => block::<M, 3, NV>(self.k, self.a, b, c, self.accumulate),
+            2 => block::<M, 2, NV>(self.k, self.a, b, c, self.accumulate),
+            _ => block::<M, 1, NV>(self.k, self.a, b, c, self.accumulate),
         }
     }
 
     /// Columns `j..j+width` from a panel padded to `4·NV` lanes, through an `MR × 4·NV`
     /// buffer so that nothing past `width` is written.
-    unsafe fn run_narrow<const NV: usize>(&self, b: Panel<*const f32>, j: usize, width: usize) {
+    ///
+    /// Inlined so that it is compiled with the caller's target features.
+    #[inline(always)]
+    unsafe fn run_narrow<M: MulAdd, const NV: usize>(
+        &self,
+        b: Panel<*const f32>,
+        j: usize,
+        width: usize,
+    ) {
         let lanes = 4 * NV;
         let mut out = [0.0f32; MR * 8];
         if self.accumulate {
@@ -386,7 +532,7 @@ impl RowBlock {
             accumulate: true,
             ..*self
         };
-        buffer.run::<NV>(b, 0);
+        buffer.run::<M, NV>(b, 0);
         for r in 0..self.rows {
             for q in 0..width {
                 *self.c.ptr.add(r * self.c.stride + j + q) = out[r * lanes + q];
@@ -398,7 +544,7 @@ impl RowBlock {
 /// The micro-kernel: `C[0..R, 0..4·NV] (+)= A[0..R, :]·B[:, 0..4·NV]`, with `a` a block
 /// packed by [`Tile::pack`] and `b`, `c` at the block's first column.
 #[inline(always)]
-unsafe fn block<const R: usize, const NV: usize>(
+unsafe fn block<M: MulAdd, const R: usize, const NV: usize>(
     k: usize,
     a: *const f32,
     b: Panel<*const f32>,
@@ -417,7 +563,7 @@ unsafe fn block<const R: usize, const NV: usize>(
         for (r, acc_row) in acc.iter_mut().enumerate() {
             let a_splat = v128_load32_splat(a_step.add(r) as *const u32);
             for (slot, b_v) in acc_row.iter_mut().zip(b_vec) {
-                *slot = f32x4_add(*slot, f32x4_mul(a_splat, b_v));
+                *slot = M::madd(*slot, a_splat, b_v);
             }
         }
         a_step = a_step.add(MR);
