@@ -126,14 +126,8 @@ pub fn training_products(config: &ModelConfig, batch: usize) -> Vec<(String, Pro
     out
 }
 
-/// Times each of our kernels and ndarray's `dot` on the same operands, over `rounds` rounds.
-pub fn measure_product(
-    clock: Clock,
-    label: String,
-    product: Product,
-    dims: Dims,
-    rounds: usize,
-) -> ProductRow {
+/// Times each of our kernels and ndarray's `dot` on the same operands.
+pub fn measure_product(clock: Clock, label: String, product: Product, dims: Dims) -> ProductRow {
     let Dims { m, k, n } = dims;
     let fill = |rows, cols, seed: usize| {
         Array2::from_shape_fn((rows, cols), |(i, j)| {
@@ -157,7 +151,7 @@ pub fn measure_product(
     let ours_kernels = our_kernels();
     let mut ours = vec![f64::INFINITY; ours_kernels.len()];
     let mut theirs = f64::INFINITY;
-    for _ in 0..rounds {
+    for _ in 0..ROUNDS {
         for (best, &(_, fused)) in ours.iter_mut().zip(&ours_kernels) {
             let ms = with_kernel(fused, || {
                 time_per_call(clock, ROUND_MS, || {
@@ -292,16 +286,14 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
     let cells = |values: &mut dyn Iterator<Item = f64>| -> String {
         values.map(|value| format!(" {value:.2} |")).collect()
     };
-    // V8 runs wasm first on its baseline compiler and swaps in optimised code for hot
-    // functions from a background thread. In one run ndarray's first two shapes read 7.7
-    // GFLOP/s in all fifteen rounds, against 30–31 in the next run, so every side runs every
-    // shape for two untimed rounds first.
-    let products = training_products(&config, 128);
-    for (label, product, dims) in &products {
-        measure_product(clock, label.clone(), *product, *dims, 2);
-    }
-    for (label, product, dims) in products {
-        let row = measure_product(clock, label, product, dims, ROUNDS);
+    // No warm-up pass, on purpose. Two untimed rounds of every shape before the table (or
+    // of the first shape only) left ndarray at 26–27 GFLOP/s on the shapes after it for the
+    // rest of the run, against 30–31 without, while ours did not move: some state of V8's
+    // tiering or of the heap that I did not pin down. Without one, ndarray is at its fastest.
+    // (Once, with the warm-up absent, ndarray's first two shapes read 7.7 GFLOP/s in every
+    // round, as if still on V8's baseline compiler; a run like that shows in the table.)
+    for (label, product, dims) in training_products(&config, 128) {
+        let row = measure_product(clock, label, product, dims);
         let Dims { m, k, n } = row.dims;
         let rates: String = row
             .ours_gflops

@@ -8,13 +8,15 @@
 //! - the plain ones ([`matmul`] and its two transposes), baseline simd128, the same bits in
 //!   every engine;
 //! - [`fused`], with the `relaxed-simd` feature only. A module containing a relaxed-SIMD
-//!   instruction fails validation where the engine lacks it (Safari today), so the app builds
+//!   instruction fails validation where the engine lacks it (Safari, when this was written), so the app builds
 //!   its worker twice and the page picks the build with `WebAssembly.validate`.
 //!
-//! In Chromium on this machine (`scripts/bench.sh --wasm`), a whole step's products ran at
-//! about 41 GFLOP/s on the plain kernel and about 49 fused: 1.37× and 1.64× ndarray in one
-//! run. Fused is 19 % faster, not 2×, because the six loads a step stay (see below); the
-//! fused peak of the bench's chains is itself about 14 % above the mul+add one on this CPU.
+//! In Chromium on this machine (`scripts/bench.sh --wasm`, five runs), a whole step's
+//! products ran at 40.6–40.9 GFLOP/s on the plain kernel and 48.3–49.0 fused: 1.36–1.47× and
+//! 1.62–1.76× ndarray. Fused is 19 % faster, not 2×, because the six loads a step stay (see
+//! below); the fused peak of the bench's chains is itself about 14 % above the mul+add one
+//! on this CPU. A 3 × 12 fused block (no product temporary, so it might fit fifteen
+//! registers) is untried.
 //!
 //! The matrix products share one register-blocked micro-kernel. It keeps a block of
 //! `MR` rows × `4·NV` columns of `C` in registers (4 × 8: eight accumulators) while it walks
@@ -143,8 +145,8 @@ pub fn matmul_transpose_b(dims: Dims, a: &[f32], b: &[f32], c: &mut [f32], write
 
 /// The same three products on relaxed SIMD's `f32x4.relaxed_madd`, compiled only with the
 /// `relaxed-simd` feature: a module that contains it fails validation in an engine without
-/// relaxed SIMD (Safari today), so the app ships it as a second worker build and picks one
-/// at start-up.
+/// relaxed SIMD (Safari, when this was written), so the app ships it as a second worker
+/// build and picks one at start-up.
 ///
 /// `relaxed_madd` may round once (fused) or twice, as the engine and CPU choose, so these
 /// results may differ from [`matmul`]'s in the last bits; on x64 with FMA, V8 fuses.
