@@ -10,6 +10,7 @@
 // worker's doing rather than the page's.
 //
 //   node tests/e2e/perf.mjs [seconds]     (default 10 s per run, after a 3 s warm-up)
+//   PERF_QUERY=kernels=simd128 node tests/e2e/perf.mjs   (adds the query to every run's URL)
 //
 // The page records, for each of its latest animation frames, the interval since the
 // previous frame (`window.__frameTimes()`) and how long its own callback took, sizing and
@@ -74,11 +75,13 @@ async function measure(browser, url, { everyPanelInSight = true } = {}) {
 
 const server = await serveDirectory();
 const browser = await launchChromium();
+const extra = process.env.PERF_QUERY ? `&${process.env.PERF_QUERY}` : '';
 try {
-  const drawing = await measure(browser, `${server.url}?autoplay=1`);
-  const top = await measure(browser, `${server.url}?autoplay=1`, { everyPanelInSight: false });
-  const notDrawing = await measure(browser, `${server.url}?autoplay=1&draw=0`);
-  const slow = await measure(browser, `${server.url}?autoplay=1&speed=20`);
+  const open = (query) => `${server.url}?autoplay=1${query}${extra}`;
+  const drawing = await measure(browser, open(''));
+  const top = await measure(browser, open(''), { everyPanelInSight: false });
+  const notDrawing = await measure(browser, open('&draw=0'));
+  const slow = await measure(browser, open('&speed=20'));
 
   const ms = (value) => (Number.isNaN(value) ? '   n/a' : value.toFixed(1).padStart(6));
   const row = (name, r) =>
@@ -86,7 +89,10 @@ try {
     `  p95 ${ms(r.p95)} ms  dropped ${(100 * r.dropped).toFixed(1).padStart(4)} %` +
     `  our work p95 ${ms(r.workP95)} ms  max ${ms(r.workMax)} ms` +
     `  ${r.stepsPerSecond.toFixed(0).padStart(6)} steps/s`;
-  console.log(`${SECONDS} s per run, ${WARM_UP_MS / 1000} s warm-up, pace = median of the readout`);
+  console.log(
+    `${SECONDS} s per run, ${WARM_UP_MS / 1000} s warm-up, pace = median of the readout` +
+      (extra ? `, with ${extra.slice(1)}` : ''),
+  );
   console.log(row('draw=1', drawing));
   console.log(row('top', top));
   console.log(row('draw=0', notDrawing));
