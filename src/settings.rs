@@ -295,8 +295,8 @@ impl Choice for ViewChoice {
 }
 
 /// Which build of the training worker the page starts: the one whose matrix products use
-/// relaxed SIMD's fused multiply-add, or the one on baseline simd128 only. Read once, when the
-/// page loads; the worker is chosen before it starts.
+/// relaxed SIMD's fused multiply-add, or the one on baseline simd128 only. Changing it
+/// replaces the worker, and the run starts again from step 0 on the same settings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KernelChoice {
     /// Relaxed SIMD where the browser validates it, simd128 otherwise.
@@ -320,6 +320,14 @@ impl Choice for KernelChoice {
             KernelChoice::Auto => "auto",
             KernelChoice::Simd128 => "simd128",
             KernelChoice::Relaxed => "relaxed",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            KernelChoice::Auto => "auto (fastest here)",
+            KernelChoice::Simd128 => "simd128 only",
+            KernelChoice::Relaxed => "relaxed SIMD",
         }
     }
 }
@@ -466,6 +474,9 @@ pub struct Changes {
     pub speed: bool,
     /// New projection for the frames (`Command::View`).
     pub projection: bool,
+    /// Replace the worker with another build ([`KernelChoice`]) and start it afresh; this
+    /// subsumes every other change.
+    pub worker: bool,
 }
 
 impl Settings {
@@ -646,12 +657,19 @@ impl Settings {
     /// What going from `before` to `self` asks of the worker. View-only settings (split,
     /// shared scale, temperatures) ask nothing: they only redraw.
     pub fn changes(&self, before: &Settings) -> Changes {
+        if self.kernels != before.kernels {
+            return Changes {
+                worker: true,
+                ..Changes::default()
+            };
+        }
         let reset = self.resets_run(before);
         Changes {
             reset,
             live: !reset && self.live_config() != before.live_config(),
             speed: self.speed != before.speed,
             projection: self.projection() != before.projection(),
+            worker: false,
         }
     }
 }
@@ -1026,6 +1044,22 @@ mod tests {
         let (settings, notices) = Settings::from_query("data=similar&classes=0,1,5");
         assert_eq!(settings.classes, [0, 1, 2]);
         assert_eq!(notices[0].key, "classes");
+    }
+
+    #[test]
+    fn a_new_kernel_choice_replaces_the_worker_and_nothing_else() {
+        let base = Settings::default();
+        let mut changed = base.clone();
+        changed.kernels = KernelChoice::Simd128;
+        changed.alpha = 0.3;
+        assert_eq!(
+            changed.changes(&base),
+            Changes {
+                worker: true,
+                ..Changes::default()
+            }
+        );
+        assert!(!base.changes(&base).worker);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::worker_bridge::{relaxed_simd_supported, Incoming, WorkerBridge};
 use crate::core::loss::{Smoothing, SmoothingForm};
 use crate::core::twin::Metrics;
 use crate::protocol::{Command, Event, Pace};
-use crate::settings::{Settings, SplitChoice, ViewChoice};
+use crate::settings::{KernelChoice, Settings, SplitChoice, ViewChoice};
 
 /// Notices kept on screen at most; older worker problems scroll away.
 const MAX_NOTICES: usize = 8;
@@ -113,28 +113,41 @@ pub fn App() -> impl IntoView {
             Err(text) => report(text),
         }
     };
-    let (build, kernel_notice) = initial.kernels.build(relaxed_simd_supported());
-    if let Some(notice) = kernel_notice {
-        report(notice.message);
-    }
-    let bridge = match WorkerBridge::start(build, handle_event) {
-        Ok(bridge) => Some(Rc::new(bridge)),
-        Err(text) => {
-            report(text);
-            None
+    // The worker, replaced when the Kernels control picks another build; replacing (or
+    // dropping) a bridge terminates its worker, so no frame of the old one arrives after.
+    let bridge: Rc<RefCell<Option<WorkerBridge>>> = Rc::new(RefCell::new(None));
+    let relaxed_supported = relaxed_simd_supported();
+    let start_worker = {
+        let bridge = bridge.clone();
+        move |kernels: KernelChoice| {
+            let (build, notice) = kernels.build(relaxed_supported);
+            if let Some(notice) = notice {
+                report(notice.message);
+            }
+            set_kernels.set(String::new());
+            drop(bridge.borrow_mut().take());
+            match WorkerBridge::start(build, handle_event.clone()) {
+                Ok(started) => *bridge.borrow_mut() = Some(started),
+                Err(text) => report(text),
+            }
         }
     };
+    start_worker(initial.kernels);
     let send = {
         let bridge = bridge.clone();
         move |command: Command| {
-            if let Some(bridge) = &bridge {
+            if let Some(bridge) = bridge.borrow().as_ref() {
                 bridge.send(command);
             }
         }
     };
     // Dropping the bridge terminates the worker when the page unmounts.
     let keep_bridge = SendOption::new_local(Some(bridge));
-    on_cleanup(move || drop(keep_bridge.take()));
+    on_cleanup(move || {
+        if let Some(bridge) = keep_bridge.take() {
+            drop(bridge.borrow_mut().take());
+        }
+    });
 
     // The one effect from settings to the world. It subscribes to `settings` only, and gets
     // the previous value back, so each change is compared with the one before it.
@@ -143,19 +156,30 @@ pub fn App() -> impl IntoView {
     let command = send.clone();
     Effect::new(move |before: Option<Settings>| {
         let now = settings.get();
+        // What a fresh worker needs: the view, the pace and a run; then play, if asked.
+        let start = |play: bool| {
+            command(Command::View(now.projection()));
+            command(Command::Speed(now.speed()));
+            command(Command::Reset {
+                run: now.run_config(),
+                live: now.live_config(),
+            });
+            if play {
+                command(Command::Play);
+            }
+        };
         match &before {
             None => {
                 // First run: start the worker on the URL's settings.
-                command(Command::View(now.projection()));
-                command(Command::Speed(now.speed()));
-                command(Command::Reset {
-                    run: now.run_config(),
-                    live: now.live_config(),
-                });
-                if now.autoplay {
-                    command(Command::Play);
-                }
+                start(now.autoplay);
                 url::replace_query(&now);
+            }
+            Some(before) if now.changes(before).worker => {
+                // Another build of the worker: it starts from scratch on the same settings,
+                // and keeps playing if the old one was.
+                start_worker(now.kernels);
+                start(readout.get_untracked().playing);
+                url_writer.schedule(now.clone());
             }
             Some(before) => {
                 let changes = now.changes(before);

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 
 use crate::core::loss::SmoothingForm;
 use crate::settings::{
-    self, Choice, DataChoice, HeadChoice, OptimizerChoice, Settings, SpeedChoice, SplitChoice,
-    ViewChoice,
+    self, Choice, DataChoice, HeadChoice, KernelChoice, OptimizerChoice, Settings, SpeedChoice,
+    SplitChoice, ViewChoice,
 };
 
 /// A button press the app turns into commands.
@@ -203,6 +203,12 @@ pub fn Controls(
                     label="Speed"
                     value=Signal::derive(move || settings.with(|s| s.speed))
                     on_pick=move |speed: SpeedChoice| edit(&|s| s.speed = speed)
+                />
+                <ChoiceSelect
+                    id="kernels"
+                    label="Kernels (restarts)"
+                    value=Signal::derive(move || settings.with(|s| s.kernels))
+                    on_pick=move |kernels: KernelChoice| edit(&|s| s.kernels = kernels)
                 />
             </fieldset>
 

@@ -93,3 +93,39 @@ test('without relaxed SIMD, auto and relaxed start the simd128 worker, and relax
   assert.deepEqual(told.consoleProblems(), []);
   await told.page.context().close();
 });
+
+test('the Kernels control replaces the worker live, and training starts again from step 0', async () => {
+  const labPage = await openOn('', 'simd128 + relaxed madd');
+  const named = labPage.page.getByTestId('kernels');
+  await labPage.button('Play').click();
+  await labPage.waitFor(async () => (await labPage.stepCount()) > 50, 'training to pass step 50');
+  await labPage.button('Pause').click();
+
+  // Paused: the new worker starts a new run and waits at step 0.
+  await labPage.control('Kernels').selectOption('simd128');
+  await labPage.waitFor(
+    async () => (await named.textContent()) === 'kernels: simd128',
+    'the simd128 worker to say it is ready',
+  );
+  await labPage.waitFor(async () => (await labPage.stepCount()) === 0, 'the counter to restart at 0');
+  await labPage.waitFor(
+    async () => (await labPage.searchParams()).get('kernels') === 'simd128',
+    'the URL to say kernels=simd128',
+  );
+  await labPage.button('Play').click();
+  await labPage.waitFor(async () => (await labPage.stepCount()) > 20, 'the new worker to train');
+
+  // Playing: the next worker keeps playing.
+  await labPage.control('Kernels').selectOption('auto');
+  await labPage.waitFor(
+    async () => (await named.textContent()) === 'kernels: simd128 + relaxed madd',
+    'the relaxed worker to say it is ready',
+  );
+  const first = await labPage.stepCount();
+  await labPage.waitFor(
+    async () => (await labPage.stepCount()) > first + 20,
+    'the relaxed worker to go on playing',
+  );
+  assert.deepEqual(labPage.consoleProblems(), []);
+  await labPage.page.context().close();
+});
