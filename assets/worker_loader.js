@@ -9,7 +9,7 @@ const build = new URLSearchParams(self.location.search).get('build') === 'relaxe
 importScripts(`./${build}.js`);
 wasm_bindgen({ module_or_path: `./${build}_bg.wasm` }).catch((error) => {
   // The page shows a text message as a problem (the protocol's own messages are bytes).
-  const hint = build === 'worker_relaxed' ? '; kernels=simd128 in the URL starts the other build' : '';
+  const hint = build === 'worker_relaxed' ? '; Kernels → simd128 starts the other build' : '';
   const text = `The training worker (${build}) could not start: ${error}${hint}`;
   console.error(text);
   self.postMessage(text);

@@ -3,8 +3,9 @@
 #
 #   1. native      cargo test on the host (scalar kernels), all targets and doc tests
 #   2. wasm-node   cargo test --target wasm32-unknown-unknown in Node (simd128 kernels)
-#   3. wasm-chrome tests/wasm_browser.rs in headless Chromium through ChromeDriver, built with
-#                  the relaxed-simd feature so that both product paths are checked there
+#   3. wasm-chrome tests/wasm_browser.rs and tests/kernels.rs in headless Chromium through
+#                  ChromeDriver, built with the relaxed-simd feature so that the fused
+#                  products are checked there
 #   4. build       trunk build --release --offline
 #   5. e2e         node --test tests/e2e/ against dist/ (each spec serves it itself)
 #
@@ -108,12 +109,18 @@ wasm_node() {
 
 # The runner starts ChromeDriver itself; scripts/webdriver.json names Debian's Chromium and
 # the flags it needs as root on a closed network (the runner adds headless and no-sandbox).
+#
+# Built with the relaxed-simd feature, so the products under test are the fused ones (the
+# worker_relaxed build's). tests/kernels.rs, which sets no runner, runs here in Chromium too
+# (WASM_BINDGEN_USE_BROWSER): it checks them against its f64 reference, as wasm-node checks
+# the simd128 ones. Node is not used for them: it has relaxed SIMD only behind a flag.
 wasm_chrome() {
   CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/scripts/webdriver.json" \
     WASM_BINDGEN_TEST_TIMEOUT=300 \
+    WASM_BINDGEN_USE_BROWSER=1 \
     cargo test --target wasm32-unknown-unknown --features relaxed-simd --no-fail-fast \
-      --test wasm_browser
+      --test wasm_browser --test kernels
 }
 
 build() {

@@ -37,6 +37,9 @@ pub enum Command {
     View(Projection),
     /// Stop sending frames while training (for measuring the cost of drawing), or resume.
     Frames(bool),
+    /// At full speed, leave this share of wall time idle (0 to 0.5), so that the page can
+    /// draw at 60 fps on a machine with few cores (`worker::schedule::Headroom`).
+    Headroom(f32),
 }
 
 /// How fast training went over the last frame interval.
@@ -114,6 +117,7 @@ mod tests {
             Command::View(Projection::Pca),
             Command::View(Projection::TemplatePlane { classes: [3, 5, 8] }),
             Command::Frames(false),
+            Command::Headroom(0.3),
         ];
         for command in commands {
             let back: Command = decode(&encode(&command)).expect("round trip");

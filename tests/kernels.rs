@@ -1,7 +1,9 @@
 //! Every kernel against a naive f64 reference, over odd shapes.
 //!
 //! Natively this checks the scalar path; under `cargo test --target wasm32-unknown-unknown`
-//! (simd128 on) it checks the simd128 path and the scalar twin side by side.
+//! (simd128 on) it checks the simd128 path and the scalar twin side by side, and built with
+//! `--features relaxed-simd` (in Chromium, stage wasm-chrome of `scripts/test.sh`) the
+//! products it checks are the fused ones.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;

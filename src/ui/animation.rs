@@ -7,7 +7,10 @@
 //!
 //! [`use_stage_animation`] builds on it: each animation frame it measures the frame time,
 //! keeps canvases sized to their layout in device pixels, and redraws while a glide is in
-//! progress or something changed. For the performance script, the last [`FRAME_TIMES`] frame
+//! progress or something changed. About once a second it hands the latest frame intervals
+//! to a [`Headroom`] controller, which asks the worker to leave some of each second idle
+//! while frames drop (on a machine with few cores the worker's core use is what drops
+//! them), and to stop once they no longer do. For the performance script, the last [`FRAME_TIMES`] frame
 //! intervals are exposed as `window.__frameTimes()`, and how long the callback itself took in
 //! each of those frames (sizing, drawing, all of our main-thread work) as
 //! `window.__frameWork()`.
@@ -22,6 +25,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::stage::SharedStage;
+use crate::worker::schedule::Headroom;
+
+/// Frames per [`Headroom`] observation: about a second at 60 Hz.
+const PACING_FRAMES: usize = 60;
 
 /// How many animation-frame intervals `window.__frameTimes()` reports.
 pub const FRAME_TIMES: usize = 600;
@@ -186,19 +193,43 @@ fn expose_frame_times(times: Rc<RefCell<FrameTimes>>) {
 }
 
 /// Draws `stage` every animation frame while there is something new to show, and calls
-/// `on_first_draw` once, after the first frame has been drawn.
-pub fn use_stage_animation(stage: SharedStage, on_first_draw: impl Fn() + 'static) -> RafControls {
+/// `on_first_draw` once, after the first frame has been drawn. `on_headroom` receives each
+/// new share of wall time the worker should leave idle.
+pub fn use_stage_animation(
+    stage: SharedStage,
+    on_first_draw: impl Fn() + 'static,
+    on_headroom: impl Fn(f32) + 'static,
+) -> RafControls {
     let times = Rc::new(RefCell::new(FrameTimes::default()));
     expose_frame_times(times.clone());
     let performance = window().performance();
 
     let clock = performance.clone();
     let now = move || clock.as_ref().map_or(0.0, |p| p.now());
+    let mut headroom = Headroom::default();
+    let mut observed = Vec::with_capacity(PACING_FRAMES);
+    // Start-up drops frames whatever the worker does (compiling, the first draws), so pacing
+    // starts one observation after the first frame is drawn.
+    let mut warm_up = true;
     use_raf_fn(move |args| {
         let start = now();
         draw_frame(&stage, &performance, args, &on_first_draw);
-        if args.delta > 0.0 {
-            times.borrow_mut().push(args.delta, now() - start);
+        if args.delta <= 0.0 {
+            return;
+        }
+        times.borrow_mut().push(args.delta, now() - start);
+        if !stage.try_borrow().is_ok_and(|stage| stage.drawn_once) {
+            return;
+        }
+        observed.push(args.delta);
+        if observed.len() == PACING_FRAMES {
+            if warm_up {
+                warm_up = false;
+            } else if let Some(share) = headroom.observe(&observed) {
+                log::debug!("asking the worker to leave {share:.2} of its time idle");
+                on_headroom(share);
+            }
+            observed.clear();
         }
     })
 }

@@ -6,7 +6,7 @@
 //! text signals (for the step counter, pace and metrics), which therefore change only when a
 //! frame arrives, about ten times a second, never once per animation frame.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::callback::UnsyncCallback;
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
     let (fitted, set_fitted) = signal(None::<[f32; 2]>);
     let (ready, set_ready) = signal(false);
     let (kernels, set_kernels) = signal(String::new());
+    let (idle_share, set_idle_share) = signal(0.0f32);
     let hover = RwSignal::new(None::<Hover>);
 
     let stage: SharedStage = Rc::new(RefCell::new(Stage::new(
@@ -152,6 +153,11 @@ pub fn App() -> impl IntoView {
     // The one effect from settings to the world. It subscribes to `settings` only, and gets
     // the previous value back, so each change is compared with the one before it.
     let url_writer = UrlWriter::default();
+    // The share of wall time the page has asked the worker to leave idle (see the animation
+    // loop); a new worker is told it too.
+    let headroom = Rc::new(Cell::new(0.0f32));
+    let pacing_send = send.clone();
+    let asked = headroom.clone();
     let synced_stage = stage.clone();
     let command = send.clone();
     Effect::new(move |before: Option<Settings>| {
@@ -160,6 +166,7 @@ pub fn App() -> impl IntoView {
         let start = |play: bool| {
             command(Command::View(now.projection()));
             command(Command::Speed(now.speed()));
+            command(Command::Headroom(asked.get()));
             command(Command::Reset {
                 run: now.run_config(),
                 live: now.live_config(),
@@ -251,7 +258,15 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let _animation = use_stage_animation(stage.clone(), move || set_ready.set(true));
+    let _animation = use_stage_animation(
+        stage.clone(),
+        move || set_ready.set(true),
+        move |share| {
+            headroom.set(share);
+            set_idle_share.set(share);
+            pacing_send(Command::Headroom(share));
+        },
+    );
 
     let all_notices = move || {
         let mut list = notices.get();
@@ -283,7 +298,7 @@ pub fn App() -> impl IntoView {
                 set_fitted=set_fitted
             />
             <div class="board">
-                <Status readout=readout settings=settings kernels=kernels />
+                <Status readout=readout settings=settings kernels=kernels idle_share=idle_share />
                 <Panels settings=settings stage=stage hover=hover readout=readout />
                 <p class="about">
                     "About the data: the digits are the UCI Optical Recognition of Handwritten \
@@ -305,6 +320,7 @@ fn Status(
     readout: ReadSignal<Readout>,
     settings: ReadSignal<Settings>,
     kernels: ReadSignal<String>,
+    idle_share: ReadSignal<f32>,
 ) -> impl IntoView {
     let line = move |model: usize| {
         let r = readout.get();
@@ -332,9 +348,27 @@ fn Status(
                 </span>
                 " · "
                 <span>{move || if readout.get().playing { "training" } else { "paused" }}</span>
+                <span
+                    data-testid="headroom"
+                    title="Frames were dropping, so the worker leaves this share of its time idle for the page to draw"
+                >
+                    {move || {
+                        let share = idle_share.get();
+                        if share > 0.0 {
+                            format!(" · {:.0} % idle for drawing", share * 100.0)
+                        } else {
+                            String::new()
+                        }
+                    }}
+                </span>
                 " · "
-                <span data-testid="kernels" title="The kernels the worker trains on; URL key kernels">
-                    {move || kernels.with(|k| if k.is_empty() { String::new() } else { format!("kernels: {k}") })}
+                <span data-testid="kernels" title="What the worker trains on: the Kernels control">
+                    {move || {
+                        kernels
+                            .with(|k| {
+                                if k.is_empty() { String::new() } else { format!("kernels: {k}") }
+                            })
+                    }}
                 </span>
             </p>
             <p class="metrics" data-testid="metrics-ce">

@@ -3,7 +3,9 @@
 //! The worker is a classic Web Worker on `./worker_loader.js`, which loads one of the two
 //! builds Trunk makes, named in its query: `worker` (baseline simd128) or `worker_relaxed`
 //! (the products on relaxed SIMD). A module with a relaxed-SIMD instruction fails validation
-//! in an engine without it, so the page asks [`relaxed_simd_supported`] first. Its wasm starts asynchronously, and a message posted before it has set
+//! in an engine without it, so the page asks [`relaxed_simd_supported`] first.
+//!
+//! The worker's wasm starts asynchronously, and a message posted before it has set
 //! its `onmessage` is dropped, so [`WorkerBridge::send`] queues commands until the worker
 //! posts [`Event::Ready`], then sends the queue in order.
 //!

@@ -150,6 +150,7 @@ impl Worker {
                 self.send_frame();
             }
             Command::Speed(speed) => self.schedule.set_speed(speed),
+            Command::Headroom(share) => self.schedule.set_headroom(share),
             Command::View(projection) => {
                 self.projection = projection;
                 if !self.playing {
@@ -173,13 +174,13 @@ impl Worker {
 
         let (stepped, wait_ms) = match self.schedule.next(elapsed) {
             Budget::Steps { steps, wait_ms } => (self.train(steps) > 0, wait_ms),
-            Budget::Until { ms } => {
+            Budget::Until { ms, rest_ms } => {
                 let mut stepped = false;
                 while self.now() - start < ms {
                     self.train(1);
                     stepped = true;
                 }
-                (stepped, 0.0)
+                (stepped, rest_ms)
             }
         };
 

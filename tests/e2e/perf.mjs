@@ -19,6 +19,10 @@
 // frames at 60 Hz and rounds timestamps to 0.1 ms, so an interval's p95 cannot read below
 // about 16.8 ms even on an idle page: the draw=0 row shows that floor. A dropped frame shows
 // as an interval over 25 ms (one and a half vsyncs).
+//
+// `idle asked` is the most the page asked the worker to leave idle during the run (the
+// status line's "% idle for drawing"): while frames drop, the page asks for idle time, up to
+// half, and takes it back once they stop.
 
 import { fitViewportToPage, launchChromium, serveDirectory, READY_TIMEOUT_MS } from './harness.mjs';
 
@@ -42,12 +46,15 @@ async function measure(browser, url, { everyPanelInSight = true } = {}) {
   await page.waitForTimeout(WARM_UP_MS);
 
   const paces = [];
+  const idle = [];
   const deadline = Date.now() + SECONDS * 1000;
   while (Date.now() < deadline) {
     await page.waitForTimeout(500);
     const text = (await page.getByTestId('pace').textContent()) ?? '';
     const match = text.match(/([\d.,]+)\s*(k?)\s*steps\/s/);
     if (match) paces.push(Number(match[1].replace(/,/g, '')) * (match[2] ? 1000 : 1));
+    const asked = ((await page.getByTestId('headroom').textContent()) ?? '').match(/(\d+) %/);
+    idle.push(asked ? Number(asked[1]) : 0);
   }
   const record = await page.evaluate(() => ({
     intervals: window.__frameTimes ? [...window.__frameTimes()] : [],
@@ -70,6 +77,7 @@ async function measure(browser, url, { everyPanelInSight = true } = {}) {
     workP95: percentile(work, 95),
     workMax: Math.max(0, ...work),
     stepsPerSecond: median(paces),
+    idleMax: Math.max(0, ...idle),
   };
 }
 
@@ -88,7 +96,7 @@ try {
     `${name.padEnd(7)} ${String(r.frames).padStart(4)} frames  interval p50 ${ms(r.p50)} ms` +
     `  p95 ${ms(r.p95)} ms  dropped ${(100 * r.dropped).toFixed(1).padStart(4)} %` +
     `  our work p95 ${ms(r.workP95)} ms  max ${ms(r.workMax)} ms` +
-    `  ${r.stepsPerSecond.toFixed(0).padStart(6)} steps/s`;
+    `  ${r.stepsPerSecond.toFixed(0).padStart(6)} steps/s  idle asked ≤ ${String(r.idleMax).padStart(2)} %`;
   console.log(
     `${SECONDS} s per run, ${WARM_UP_MS / 1000} s warm-up, pace = median of the readout` +
       (extra ? `, with ${extra.slice(1)}` : ''),

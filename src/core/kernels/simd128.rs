@@ -8,8 +8,9 @@
 //! - the plain ones ([`matmul`] and its two transposes), baseline simd128, the same bits in
 //!   every engine;
 //! - [`fused`], with the `relaxed-simd` feature only. A module containing a relaxed-SIMD
-//!   instruction fails validation where the engine lacks it (Safari, when this was written), so the app builds
-//!   its worker twice and the page picks the build with `WebAssembly.validate`.
+//!   instruction fails validation where the engine lacks it (Safari, when this was
+//!   written), so the app builds its worker twice and the page picks the build with
+//!   `WebAssembly.validate`.
 //!
 //! In Chromium on this machine (`scripts/bench.sh --wasm`, five runs), a whole step's
 //! products ran at 40.6–40.9 GFLOP/s on the plain kernel and 48.3–49.0 fused: 1.36–1.47× and
