@@ -138,7 +138,7 @@ e2e() {
 run_stage native "cargo test (host, scalar kernels)" native
 run_stage wasm-node "cargo test --target wasm32 (Node, simd128)" wasm_node
 if [[ "$quick" == 0 ]]; then
-  run_stage wasm-chrome "tests/wasm_browser.rs (headless Chromium)" wasm_chrome
+  run_stage wasm-chrome "wasm_browser.rs and kernels.rs (Chromium)" wasm_chrome
   run_stage build "trunk build --release --offline" build
   run_stage e2e "node --test tests/e2e/ (Chromium)" e2e
 fi

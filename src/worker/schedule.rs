@@ -105,7 +105,8 @@ const MIN_REST_MS: f64 = 4.0;
 /// A frame counts as dropped when its interval is over [`DROPPED_MS`] (one and a half 60 Hz
 /// vsyncs). Each observation covers about a second of frames. More than [`DROP_LIMIT`] of them
 /// dropped raises the share by [`STEP_UP`], up to [`MAX_HEADROOM`]; [`CALM_OBSERVATIONS`]
-/// observations in a row without a drop lower it by [`STEP_DOWN`]. So a machine with cores to
+/// calm observations in a row (at most [`CALM_DROPS`] dropped: a stray late frame on a busy
+/// machine must not pin the share up) lower it by [`STEP_DOWN`]. So a machine with cores to
 /// spare never asks anything, and a busy one finds the least idle time that keeps 60 fps.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Headroom {
@@ -120,8 +121,10 @@ pub const DROP_LIMIT: f64 = 0.02;
 /// How much the headroom grows after a bad observation, and shrinks after a calm spell.
 pub const STEP_UP: f64 = 0.1;
 pub const STEP_DOWN: f64 = 0.05;
-/// Observations without a dropped frame before the headroom shrinks.
+/// Calm observations in a row before the headroom shrinks.
 pub const CALM_OBSERVATIONS: u32 = 3;
+/// The most dropped frames an observation may hold and still count as calm.
+pub const CALM_DROPS: usize = 1;
 
 impl Headroom {
     /// The share currently asked for.
@@ -140,7 +143,7 @@ impl Headroom {
         if dropped as f64 > DROP_LIMIT * intervals.len() as f64 {
             self.share = (self.share + STEP_UP).min(MAX_HEADROOM);
             self.calm = 0;
-        } else if dropped == 0 {
+        } else if dropped <= CALM_DROPS {
             self.calm += 1;
             if self.calm >= CALM_OBSERVATIONS {
                 self.share = (self.share - STEP_DOWN).max(0.0);
@@ -237,10 +240,15 @@ mod tests {
         }
         assert_eq!(headroom.share() as f64, MAX_HEADROOM, "capped");
 
-        // One dropped frame in sixty is under the limit: no change, and not calm either.
+        // One dropped frame in sixty still counts as calm; two raise the share (over 2 %).
         let mut one = smooth.clone();
         one[0] = 40.0;
         assert_eq!(headroom.observe(&one), None);
+        assert_eq!(headroom.observe(&one), None);
+        assert_eq!(headroom.observe(&one), Some(0.45));
+        let mut two = one.clone();
+        two[1] = 40.0;
+        assert_eq!(headroom.observe(&two), Some(0.5));
         assert_eq!(headroom.observe(&smooth), None);
         assert_eq!(headroom.observe(&smooth), None);
         assert_eq!(headroom.observe(&smooth), Some(0.45));
