@@ -247,8 +247,8 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
     let names: Vec<&str> = ours.iter().map(|(name, _)| *name).collect();
     log(&format!("# {platform}, our kernels: {}", names.join(", ")));
 
-    // The peak is the faster of the two instruction mixes this build can run; on x64 with
-    // FMA both should reach about the same rate (the mul and add pipes against the FMA ones).
+    // The peak is the faster of the two instruction mixes this build can run (on this
+    // machine's EPYC the relaxed madd chains ran about 14 % above the mul+add ones).
     let mut peak = 0.0f64;
     for &(name, fused) in &ours {
         let what = if fused {
@@ -283,8 +283,9 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
     let mut ours_total = vec![0.0; names.len()];
     let mut theirs_total = 0.0;
     let mut flops_total = 0.0;
-    let cells = |values: &mut dyn Iterator<Item = f64>| -> String {
-        values.map(|value| format!(" {value:.2} |")).collect()
+    // Table cells with `digits` decimals: rates take 1, ratios 2.
+    let cells = |values: &mut dyn Iterator<Item = f64>, digits: usize| -> String {
+        values.map(|value| format!(" {value:.digits$} |")).collect()
     };
     // No warm-up pass, on purpose. Two untimed rounds of every shape before the table (or
     // of the first shape only) left ndarray at 26–27 GFLOP/s on the shapes after it for the
@@ -295,12 +296,11 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
     for (label, product, dims) in training_products(&config, 128) {
         let row = measure_product(clock, label, product, dims);
         let Dims { m, k, n } = row.dims;
-        let rates: String = row
-            .ours_gflops
-            .iter()
-            .map(|g| format!(" {g:.1} |"))
-            .collect();
-        let ratios = cells(&mut row.ours_gflops.iter().map(|g| g / row.ndarray_gflops));
+        let rates = cells(&mut row.ours_gflops.iter().copied(), 1);
+        let ratios = cells(
+            &mut row.ours_gflops.iter().map(|g| g / row.ndarray_gflops),
+            2,
+        );
         log(&format!(
             "| {} | {m}×{k}×{n} |{rates} {:.1} |{ratios}",
             row.label, row.ndarray_gflops
@@ -312,11 +312,8 @@ pub fn report(clock: Clock, platform: &str, log: &mut dyn FnMut(&str)) {
         }
         theirs_total += dims.flops() / row.ndarray_gflops;
     }
-    let rates: String = ours_total
-        .iter()
-        .map(|t| format!(" {:.1} |", flops_total / t))
-        .collect();
-    let ratios = cells(&mut ours_total.iter().map(|t| theirs_total / t));
+    let rates = cells(&mut ours_total.iter().map(|t| flops_total / t), 1);
+    let ratios = cells(&mut ours_total.iter().map(|t| theirs_total / t), 2);
     log(&format!(
         "| all products of one step | |{rates} {:.1} |{ratios}",
         flops_total / theirs_total

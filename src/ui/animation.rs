@@ -10,8 +10,8 @@
 //! progress or something changed. About once a second it hands the latest frame intervals
 //! to a [`Headroom`] controller, which asks the worker to leave some of each second idle
 //! while frames drop (on a machine with few cores the worker's core use is what drops
-//! them), and to stop once they no longer do. For the performance script, the last [`FRAME_TIMES`] frame
-//! intervals are exposed as `window.__frameTimes()`, and how long the callback itself took in
+//! them), and to stop once they no longer do. For the performance script, the last
+//! [`FRAME_TIMES`] frame intervals are exposed as `window.__frameTimes()`, and how long the callback itself took in
 //! each of those frames (sizing, drawing, all of our main-thread work) as
 //! `window.__frameWork()`.
 
@@ -155,6 +155,12 @@ impl FrameTimes {
         self.deltas.push_back(delta);
         self.work.push_back(work);
     }
+
+    /// The latest `count` frame intervals (fewer if fewer are kept), oldest first.
+    pub fn latest(&self, count: usize) -> Vec<f64> {
+        let skip = self.deltas.len().saturating_sub(count);
+        self.deltas.iter().skip(skip).copied().collect()
+    }
 }
 
 fn to_array(values: &VecDeque<f64>) -> js_sys::Array {
@@ -207,7 +213,8 @@ pub fn use_stage_animation(
     let clock = performance.clone();
     let now = move || clock.as_ref().map_or(0.0, |p| p.now());
     let mut headroom = Headroom::default();
-    let mut observed = Vec::with_capacity(PACING_FRAMES);
+    // Frames counted towards the next observation; the intervals themselves are in `times`.
+    let mut observed = 0;
     // Start-up drops frames whatever the worker does (compiling, the first draws), so pacing
     // starts one observation after the first frame is drawn.
     let mut warm_up = true;
@@ -221,15 +228,15 @@ pub fn use_stage_animation(
         if !stage.try_borrow().is_ok_and(|stage| stage.drawn_once) {
             return;
         }
-        observed.push(args.delta);
-        if observed.len() == PACING_FRAMES {
+        observed += 1;
+        if observed == PACING_FRAMES {
+            observed = 0;
             if warm_up {
                 warm_up = false;
-            } else if let Some(share) = headroom.observe(&observed) {
+            } else if let Some(share) = headroom.observe(&times.borrow().latest(PACING_FRAMES)) {
                 log::debug!("asking the worker to leave {share:.2} of its time idle");
                 on_headroom(share);
             }
-            observed.clear();
         }
     })
 }

@@ -6,7 +6,7 @@
 //! text signals (for the step counter, pace and metrics), which therefore change only when a
 //! frame arrives, about ten times a second, never once per animation frame.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::callback::UnsyncCallback;
@@ -153,11 +153,7 @@ pub fn App() -> impl IntoView {
     // The one effect from settings to the world. It subscribes to `settings` only, and gets
     // the previous value back, so each change is compared with the one before it.
     let url_writer = UrlWriter::default();
-    // The share of wall time the page has asked the worker to leave idle (see the animation
-    // loop); a new worker is told it too.
-    let headroom = Rc::new(Cell::new(0.0f32));
     let pacing_send = send.clone();
-    let asked = headroom.clone();
     let synced_stage = stage.clone();
     let command = send.clone();
     Effect::new(move |before: Option<Settings>| {
@@ -166,7 +162,9 @@ pub fn App() -> impl IntoView {
         let start = |play: bool| {
             command(Command::View(now.projection()));
             command(Command::Speed(now.speed()));
-            command(Command::Headroom(asked.get()));
+            // The idle share the page asks for (the animation loop's), which a new worker
+            // must hear too. Untracked: this effect follows `settings` alone.
+            command(Command::Headroom(idle_share.get_untracked()));
             command(Command::Reset {
                 run: now.run_config(),
                 live: now.live_config(),
@@ -175,21 +173,20 @@ pub fn App() -> impl IntoView {
                 command(Command::Play);
             }
         };
-        match &before {
+        match before.as_ref().map(|before| (before, now.changes(before))) {
             None => {
                 // First run: start the worker on the URL's settings.
                 start(now.autoplay);
                 url::replace_query(&now);
             }
-            Some(before) if now.changes(before).worker => {
+            Some((_, changes)) if changes.worker => {
                 // Another build of the worker: it starts from scratch on the same settings,
                 // and keeps playing if the old one was.
                 start_worker(now.kernels);
                 start(readout.get_untracked().playing);
                 url_writer.schedule(now.clone());
             }
-            Some(before) => {
-                let changes = now.changes(before);
+            Some((before, changes)) => {
                 if changes.projection {
                     command(Command::View(now.projection()));
                 }
@@ -262,7 +259,6 @@ pub fn App() -> impl IntoView {
         stage.clone(),
         move || set_ready.set(true),
         move |share| {
-            headroom.set(share);
             set_idle_share.set(share);
             pacing_send(Command::Headroom(share));
         },
